@@ -1,0 +1,22 @@
+# Production image for the API and the worker (same image, different command).
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+COPY prisma.config.ts ./
+RUN npm ci
+COPY . .
+RUN npm run build
+
+FROM node:20.20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts are skipped: the Prisma client was generated and compiled into dist/ in the build stage.
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY prisma ./prisma
+USER node
+ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
+CMD ["api"]

@@ -1,0 +1,12 @@
+/** What every route needs, handed to the app once at start-up. */
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../infra/database';
+import type { Logger } from '../infra/logger';
+
+export interface ApiContext {
+  prisma: PrismaClient;
+  temporal: Client;
+  logger: Logger;
+  taskQueue: string;
+  temporalUiUrl: string;
+}

@@ -1,0 +1,60 @@
+/**
+ * The API's error vocabulary. Every failure leaves as JSON
+ * `{ "error": { "code", "message", "details"? } }` with a 4xx/5xx status chosen here.
+ */
+import type { ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+import type { Logger } from '../infra/logger';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+}
+
+/** Parses untrusted input or throws a 400 listing every offending field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'request body'): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ApiError(400, 'validation_failed', `invalid ${what}`, { fields: fieldErrors(result.error) });
+  }
+  return result.data;
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+/** Express's last middleware: maps everything thrown by a route to the JSON error shape. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    let apiError: ApiError;
+    if (error instanceof ApiError) {
+      apiError = error;
+    } else if (error?.type === 'entity.parse.failed') {
+      apiError = new ApiError(400, 'malformed_json', 'request body is not valid JSON');
+    } else if (error?.type === 'entity.too.large') {
+      apiError = new ApiError(413, 'payload_too_large', 'request body is too large');
+    } else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
+      apiError = new ApiError(error.status, 'bad_request', String(error.message ?? 'bad request'));
+    } else {
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+      apiError = new ApiError(500, 'internal', 'internal error');
+    }
+    res.status(apiError.status).json({
+      error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },
+    });
+  };
+}

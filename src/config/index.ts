@@ -1,0 +1,93 @@
+/**
+ * Every setting the service reads, in one place. Each process parses only the
+ * part it needs (`loadConfig(apiConfigSchema)`), so a missing or malformed
+ * variable stops it at start-up with one line naming the variable.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. localhost:7233');
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL');
+
+export const loggingSchema = z.object({
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export const temporalSchema = z.object({
+  TEMPORAL_ADDRESS: hostPort,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  /** Base URL of the Temporal Web UI, used to build links to each order's workflow. */
+  TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+});
+
+export const databaseSchema = z.object({
+  DATABASE_URL: postgresUrl,
+});
+
+export const apiConfigSchema = loggingSchema.extend({
+  ...temporalSchema.shape,
+  ...databaseSchema.shape,
+  API_HOST: z.string().default('0.0.0.0'),
+  API_PORT: port.default(3000),
+});
+
+export const workerConfigSchema = loggingSchema.extend({
+  ...temporalSchema.shape,
+  ...databaseSchema.shape,
+});
+
+export const migrateConfigSchema = loggingSchema.extend(databaseSchema.shape);
+
+/**
+ * `npm start`: the all-in-one sandbox. Temporal and Postgres are optional here:
+ * when absent, the launcher starts a dev server and an embedded PostgreSQL.
+ */
+export const devConfigSchema = loggingSchema.extend({
+  ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
+  ...databaseSchema.partial().shape,
+  API_HOST: z.string().default('0.0.0.0'),
+  API_PORT: port.default(3000),
+  DATA_DIR: z.string().default('.data'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+});
+
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+export type DevConfig = z.infer<typeof devConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses `env` against `schema`; throws one readable line naming each bad variable. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  // Empty strings mean "unset": docker-compose and shells produce them for blank variables.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '?');
+    const missing = issue.code === 'invalid_type' && cleaned[name] === undefined;
+    return missing ? `${name} is required` : `${name}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+/** For process entry points: prints the one-line reason and exits with status 78 (EX_CONFIG). */
+export function loadConfig<S extends z.ZodType>(schema: S): z.infer<S> {
+  try {
+    return parseConfig(schema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The one entry point: `durable-orders <command>`.
+ *   start     the whole sandbox stack (npm start)
+ *   api       the REST API only (npm run api)
+ *   worker    a Temporal worker only (npm run worker)
+ *   migrate   apply pending SQL migrations (npm run db:migrate)
+ *   temporal-cli  find or build the Temporal CLI and print its path
+ */
+import { apiConfigSchema, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
+import { Cleanup, exitOnSignal } from './infra/lifecycle';
+import { createLogger } from './infra/logger';
+import { migrate } from './infra/migrate';
+import { connectClient, ensureSearchAttributes, installTemporalRuntime } from './infra/temporal';
+import { resolveTemporalCli } from './infra/temporal-cli';
+import { startApi } from './processes/api';
+import { runSandbox } from './processes/sandbox';
+import { startWorker } from './processes/worker';
+
+const commands: Record<string, () => Promise<void>> = {
+  start: runSandbox,
+
+  async api() {
+    const config = loadConfig(apiConfigSchema);
+    const logger = createLogger(config.LOG_LEVEL);
+    const cleanup = new Cleanup();
+    exitOnSignal(logger, () => cleanup.runAll(logger));
+    const api = await startApi({
+      temporalAddress: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      databaseUrl: config.DATABASE_URL,
+      host: config.API_HOST,
+      port: config.API_PORT,
+      logger,
+    });
+    cleanup.add('api', () => api.stop());
+    logger.info({ url: api.url }, 'API listening');
+  },
+
+  async worker() {
+    const config = loadConfig(workerConfigSchema);
+    const logger = createLogger(config.LOG_LEVEL);
+    installTemporalRuntime(logger);
+    const client = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+    const added = await ensureSearchAttributes(client);
+    if (added.length) logger.info({ added }, 'registered search attributes');
+    await client.connection.close();
+    const worker = await startWorker({
+      temporalAddress: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      databaseUrl: config.DATABASE_URL,
+      logger,
+    });
+    exitOnSignal(logger, () => worker.stop());
+    await worker.done;
+  },
+
+  async migrate() {
+    const config = loadConfig(migrateConfigSchema);
+    const applied = await migrate(config.DATABASE_URL);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema up to date\n');
+  },
+
+  async 'temporal-cli'() {
+    const cli = await resolveTemporalCli((line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(`${cli.path}\n`);
+    process.stderr.write(`(Temporal CLI from ${cli.source})\n`);
+  },
+};
+
+const name = process.argv[2] ?? '';
+const command = commands[name];
+if (!command) {
+  process.stderr.write(`usage: durable-orders <${Object.keys(commands).join('|')}>\n`);
+  process.exit(64);
+}
+command().catch((error: unknown) => {
+  process.stderr.write(`durable-orders ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

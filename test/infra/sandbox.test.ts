@@ -1,0 +1,86 @@
+/**
+ * `npm start` end to end, as a user runs it: the whole stack comes up, takes an
+ * order, stops on Ctrl-C (SIGINT) leaving no process behind, and a second start
+ * finds the order again in both Postgres and Temporal.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection, Client } from '@temporalio/client';
+import { freePort } from '../../src/infra/ports';
+import { eventually, request } from '../harness/http';
+import { descendants, isAlive, spawnProject } from '../harness/processes';
+
+describe('npm start (the all-in-one sandbox)', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-sandbox-'));
+    fs.chmodSync(dataDir, 0o755);
+    env = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      API_PORT: String(await freePort()),
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    };
+    delete env.TEMPORAL_ADDRESS;
+    delete env.DATABASE_URL;
+  });
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  async function startSandbox() {
+    const sandbox = spawnProject(['start'], env);
+    const [, apiUrl] = await sandbox.waitFor(/REST API\s+(\S+)/);
+    await sandbox.waitFor(/Press Ctrl-C to stop/);
+    return { sandbox, apiUrl: apiUrl! };
+  }
+
+  async function stopWithCtrlC(sandbox: ReturnType<typeof spawnProject>) {
+    const children = descendants(sandbox.child.pid!);
+    assert.ok(children.length >= 2, 'the sandbox runs Temporal and PostgreSQL as child processes');
+    sandbox.child.kill('SIGINT');
+    const { code } = await sandbox.exited;
+    assert.equal(code, 0, sandbox.output());
+    await eventually(async () => (children.every((pid) => !isAlive(pid)) ? true : undefined), 15_000, 'children to exit');
+  }
+
+  it('serves orders, shuts down cleanly on SIGINT, and keeps them across a restart', async () => {
+    const first = await startSandbox();
+    assert.match(first.sandbox.output(), new RegExp(`Temporal UI\\s+http://localhost:${env.TEMPORAL_UI_PORT}`));
+    const ui = await fetch(`http://localhost:${env.TEMPORAL_UI_PORT}/`);
+    assert.equal(ui.status, 200, 'the Temporal Web UI answers');
+
+    const submitted = await request('POST', `${first.apiUrl}/orders`, {
+      json: { customerId: 'sandbox-customer', items: [{ provider: 'p1', sku: 's1', quantity: 1 }] },
+    });
+    assert.equal(submitted.status, 202);
+    await stopWithCtrlC(first.sandbox);
+
+    const second = await startSandbox();
+    try {
+      const fetched = await request('GET', `${second.apiUrl}/orders/${submitted.body.id}`);
+      assert.equal(fetched.status, 200);
+      assert.equal(fetched.body.number, submitted.body.number);
+      const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
+      const description = await new Client({ connection }).workflow.getHandle(submitted.body.workflowId).describe();
+      await connection.close();
+      assert.equal(description.type, 'orderWorkflow', 'the workflow history survived the restart');
+      assert.equal(description.searchAttributes.CustomerId?.[0], 'sandbox-customer');
+    } finally {
+      await stopWithCtrlC(second.sandbox);
+    }
+  });
+
+  it('refuses to start with a one-line message when a setting is malformed', async () => {
+    const broken = spawnProject(['start'], { ...env, API_PORT: 'eighty' });
+    const { code } = await broken.exited;
+    assert.equal(code, 78);
+    assert.match(broken.output().trim(), /^Invalid configuration: API_PORT: .+$/);
+  });
+});
