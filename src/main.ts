@@ -6,7 +6,8 @@
  *   migrate   apply pending SQL migrations (npm run db:migrate)
  *   temporal-cli  find or build the Temporal CLI and print its path
  */
-import { apiConfigSchema, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
+import { apiConfigSchema, ConfigError, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
+import { loadProviderRegistry } from './config/providers';
 import { Cleanup, exitOnSignal } from './infra/lifecycle';
 import { createLogger } from './infra/logger';
 import { migrate } from './infra/migrate';
@@ -33,6 +34,13 @@ const commands: Record<string, () => Promise<void>> = {
       host: config.API_HOST,
       port: config.API_PORT,
       logger,
+      providers: loadProviderRegistry(),
+      operators: config.OPERATOR_TOKENS ?? new Map(),
+      orderPolicy: {
+        deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
+        confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
+        historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
+      },
     });
     cleanup.add('api', () => api.stop());
     logger.info({ url: api.url }, 'API listening');
@@ -52,6 +60,9 @@ const commands: Record<string, () => Promise<void>> = {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       databaseUrl: config.DATABASE_URL,
       logger,
+      providers: loadProviderRegistry(),
+      callbackBaseUrl: config.PROVIDER_CALLBACK_URL,
+      quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
     });
     exitOnSignal(logger, () => worker.stop());
     await worker.done;
@@ -77,6 +88,10 @@ if (!command) {
   process.exit(64);
 }
 command().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
   process.stderr.write(`durable-orders ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -1,14 +1,13 @@
 /** All activities, built from their dependencies (no globals: tests pass real or fake ones). */
-import type { PrismaClient } from '../infra/database';
-import { createOrderActivities } from './orders/activities';
+import { createOrderActivities, type OrderActivityDeps } from './orders/activities';
+import { createProviderActivities, type ProviderActivityDeps } from './providers/activities';
 
-export interface ActivityDeps {
-  prisma: PrismaClient;
-}
+export type ActivityDeps = OrderActivityDeps & ProviderActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps),
+    ...createProviderActivities(deps),
   };
 }
 

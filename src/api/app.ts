@@ -2,16 +2,28 @@
 import express from 'express';
 import type { ApiContext } from './context';
 import { ApiError, errorHandler } from './errors';
+import { orderActionsRouter } from './orders/actions';
 import { ordersRouter } from './orders/routes';
+import { providerWebhooksRouter } from './providers/webhooks';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '256kb' }));
+  // The raw body is kept for webhook signatures, which are computed over the exact bytes.
+  app.use(
+    express.json({
+      limit: '256kb',
+      verify: (req, _res, buf) => {
+        (req as { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.use(ordersRouter(ctx));
+  app.use(orderActionsRouter(ctx));
+  app.use(providerWebhooksRouter(ctx));
   app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -1,5 +1,6 @@
 /** What every route needs, handed to the app once at start-up. */
 import type { Client } from '@temporalio/client';
+import type { ProviderRegistry } from '../config/providers';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
 
@@ -9,4 +10,8 @@ export interface ApiContext {
   logger: Logger;
   taskQueue: string;
   temporalUiUrl: string;
+  providers: ProviderRegistry;
+  /** Operator bearer token → operator name. */
+  operators: ReadonlyMap<string, string>;
+  orderPolicy: { deadlineMs: number; confirmationTimeoutMs: number; historyEventLimit?: number | undefined };
 }

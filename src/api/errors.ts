@@ -53,6 +53,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
       apiError = new ApiError(500, 'internal', 'internal error');
     }
+    const retryAfter = (apiError.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
     res.status(apiError.status).json({
       error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },
     });

@@ -5,8 +5,12 @@ import type express from 'express';
 export interface RunningServer {
   url: string;
   port: number;
-  /** Stops accepting connections and resolves once in-flight requests finished. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and resolves once in-flight requests finished, or
+   * after `graceMs`, when remaining connections are cut (a client retrying on a
+   * keep-alive connection could otherwise hold shutdown open indefinitely).
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function listen(app: express.Express, host: string, port: number): Promise<RunningServer> {
@@ -20,9 +24,13 @@ export async function listen(app: express.Express, host: string, port: number): 
   return {
     url: `http://${shownHost}:${actual}`,
     port: actual,
-    close: () =>
+    close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -31,16 +31,47 @@ export const databaseSchema = z.object({
   DATABASE_URL: postgresUrl,
 });
 
+/** The provider registry (JSON; parsed and checked by src/config/providers.ts). */
+export const providersSchema = z.object({
+  PROVIDERS: z.string().optional(),
+  PROVIDERS_FILE: z.string().optional(),
+});
+
+const seconds = z.coerce.number().positive();
+
+/** Order rules the API stamps on each new order. */
+export const orderPolicySchema = z.object({
+  /** An order not finished this long after submission fails and is compensated. */
+  ORDER_DEADLINE_SECONDS: seconds.default(2 * 60 * 60),
+  /** How long a quoted order waits for the customer's confirmation. */
+  CONFIRMATION_TIMEOUT_SECONDS: seconds.default(30 * 60),
+  /** Continue an order's workflow as new past this many history events (default: when Temporal suggests). */
+  ORDER_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(20).optional(),
+});
+
+/** `name:token,name:token` — bearer tokens that identify operators. */
+const operatorTokens = z
+  .string()
+  .regex(/^[\w.@-]+:[^\s,:]{16,}(,[\w.@-]+:[^\s,:]{16,})*$/, 'expected name:token pairs separated by commas, tokens of 16+ characters')
+  .transform((text) => new Map(text.split(',').map((pair) => pair.split(':').reverse() as [string, string])));
+
 export const apiConfigSchema = loggingSchema.extend({
   ...temporalSchema.shape,
   ...databaseSchema.shape,
+  ...providersSchema.shape,
+  ...orderPolicySchema.shape,
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
+  OPERATOR_TOKENS: operatorTokens.optional(),
 });
 
 export const workerConfigSchema = loggingSchema.extend({
   ...temporalSchema.shape,
   ...databaseSchema.shape,
+  ...providersSchema.shape,
+  /** Our API's base URL as providers reach it, for webhooks (`<url>/providers/<name>/events`). */
+  PROVIDER_CALLBACK_URL: z.url().optional(),
+  QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
 });
 
 export const migrateConfigSchema = loggingSchema.extend(databaseSchema.shape);
@@ -54,7 +85,11 @@ export const devConfigSchema = loggingSchema.extend({
   ...databaseSchema.partial().shape,
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
+  ...orderPolicySchema.shape,
+  QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
+  OPERATOR_TOKENS: operatorTokens.optional(),
   DATA_DIR: z.string().default('.data'),
+  SIMULATOR_PORT: port.default(3100),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   EMBEDDED_POSTGRES_PORT: port.default(54329),

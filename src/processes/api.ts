@@ -1,5 +1,6 @@
 /** An API process's body: Temporal client, database, express app, listening socket. */
 import { createApp } from '../api/app';
+import type { ApiContext } from '../api/context';
 import { listen } from '../api/server';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
@@ -14,6 +15,9 @@ export interface ApiProcessOptions {
   host: string;
   port: number;
   logger: Logger;
+  providers: ApiContext['providers'];
+  operators: ApiContext['operators'];
+  orderPolicy: ApiContext['orderPolicy'];
 }
 
 export interface RunningApi {
@@ -30,6 +34,9 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     logger: options.logger,
     taskQueue: options.taskQueue,
     temporalUiUrl: options.temporalUiUrl,
+    providers: options.providers,
+    operators: options.operators,
+    orderPolicy: options.orderPolicy,
   });
   const server = await listen(app, options.host, options.port);
   return {

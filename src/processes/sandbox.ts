@@ -5,14 +5,20 @@
  */
 import path from 'node:path';
 import { devConfigSchema, loadConfig } from '../config';
+import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
 import { createLogger } from '../infra/logger';
 import { assertPortFree } from '../infra/ports';
 import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
+import { sandboxProviders } from '../simulators/providers/sandbox-providers';
+import { ProviderSimulator } from '../simulators/providers/server';
 import { startApi } from './api';
 import { startWorker } from './worker';
+
+/** Only for the local sandbox; production sets OPERATOR_TOKENS. */
+export const SANDBOX_OPERATOR_TOKEN = 'sandbox-operator-token';
 
 export async function runSandbox(): Promise<void> {
   const started = Date.now();
@@ -52,25 +58,52 @@ export async function runSandbox(): Promise<void> {
     await client.connection.close();
   }
 
+  // Providers: the configured registry, or the demo providers of a local simulator.
+  let providers = loadProviderRegistry();
+  let simulatorUrl: string | undefined;
+  if (providers.size === 0) {
+    await assertPortFree(config.SIMULATOR_PORT, 'provider simulator', 'SIMULATOR_PORT');
+    const demo = sandboxProviders();
+    const simulator = await new ProviderSimulator(demo.behaviors).start(config.SIMULATOR_PORT, '127.0.0.1');
+    cleanup.add('provider simulator', () => simulator.stop());
+    simulatorUrl = simulator.url;
+    providers = providerRegistry(providerRegistrySchema.parse(demo.registry(simulator.url)));
+  }
+  const apiUrl = `http://127.0.0.1:${config.API_PORT}`;
+
   const common = {
     temporalAddress: infra.temporalAddress,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     databaseUrl: infra.databaseUrl,
+    providers,
   };
-  const worker = await startWorker({ ...common, logger: logger.child({ component: 'worker' }) });
+  const worker = await startWorker({
+    ...common,
+    logger: logger.child({ component: 'worker' }),
+    callbackBaseUrl: apiUrl,
+    quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
+  });
   cleanup.add('worker', () => worker.stop());
   worker.done.catch((error) => {
     logger.fatal({ err: error }, 'worker stopped unexpectedly');
     process.kill(process.pid, 'SIGTERM');
   });
   const temporalUiUrl = infra.temporalUiUrl ?? config.TEMPORAL_UI_URL;
+  // Without OPERATOR_TOKENS the sandbox has one operator with a well-known token (printed below).
+  const operators = config.OPERATOR_TOKENS ?? new Map([[SANDBOX_OPERATOR_TOKEN, 'operator']]);
   const api = await startApi({
     ...common,
     temporalUiUrl,
     host: config.API_HOST,
     port: config.API_PORT,
     logger: logger.child({ component: 'api' }),
+    operators,
+    orderPolicy: {
+      deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
+      confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
+      historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
+    },
   });
   cleanup.add('api', () => api.stop());
 
@@ -82,6 +115,8 @@ export async function runSandbox(): Promise<void> {
       `  Temporal UI   ${temporalUiUrl}`,
       `  Temporal      ${infra.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
       `  PostgreSQL    ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded, port ${config.EMBEDDED_POSTGRES_PORT}`}`,
+      `  Providers     ${[...providers.keys()].join(', ')}${simulatorUrl ? ` (simulated at ${simulatorUrl})` : ''}`,
+      config.OPERATOR_TOKENS ? '' : `  Operator      Authorization: Bearer ${SANDBOX_OPERATOR_TOKEN}`,
       `  data          ${dataDir}`,
       'Press Ctrl-C to stop.',
       '',

@@ -1,5 +1,6 @@
 /** A worker process's body: connects, runs until stopped, then drains in-flight tasks. */
 import { NativeConnection } from '@temporalio/worker';
+import type { ProviderRegistry } from '../config/providers';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import { createOrderWorker } from '../worker/worker';
@@ -10,6 +11,10 @@ export interface WorkerProcessOptions {
   taskQueue: string;
   databaseUrl: string;
   logger: Logger;
+  providers: ProviderRegistry;
+  /** Our API's URL as providers reach it (webhook callbacks). */
+  callbackBaseUrl?: string | undefined;
+  quoteCacheTtlMs: number;
   workflowBundle?: { code: string };
 }
 
@@ -26,7 +31,12 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Runnin
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    deps: { prisma },
+    deps: {
+      prisma,
+      providers: options.providers,
+      callbackBaseUrl: options.callbackBaseUrl,
+      quoteCacheTtlMs: options.quoteCacheTtlMs,
+    },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
   const done = worker.run().finally(async () => {

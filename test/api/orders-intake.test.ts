@@ -2,20 +2,25 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { testEnv } from '../harness/environment';
 import { request } from '../harness/http';
-import { startServices, type TestServices } from '../harness/services';
+import { startProviders, type SimulatedProviders } from '../harness/providers';
+import { operatorAuth, startServices, type TestServices } from '../harness/services';
 
 const validOrder = (customerId = `customer-${randomUUID()}`) => ({
   customerId,
-  items: [{ provider: 'pizza', sku: 'margherita', quantity: 2 }],
+  items: [{ provider: 'pizza', sku: 'margherita', quantity: 2, unitPrice: '12.50' }],
+  delivery: { address: '1 Main Street' },
 });
 
 describe('order intake (POST /orders, GET /orders/:id)', () => {
   let services: TestServices;
+  let providers: SimulatedProviders;
   before(async () => {
-    services = await startServices();
+    providers = await startProviders({ pizza: { behavior: { prices: { margherita: 1250 }, stepMs: null } } });
+    services = await startServices({ providers: providers.configs });
   });
   after(async () => {
     await services.stop();
+    await providers.simulator.stop();
   });
 
   it('accepts an order, runs its workflow, and serves it from the read model with a Temporal UI link', async () => {
@@ -24,16 +29,17 @@ describe('order intake (POST /orders, GET /orders/:id)', () => {
     assert.match(submitted.body.id, /^[0-9a-f-]{36}$/);
     assert.equal(submitted.body.workflowId, `order-${submitted.body.id}`);
 
-    // The workflow, not the API, writes the projection: wait for it and check the row moved to version 1.
-    await testEnv().client.workflow.getHandle(submitted.body.workflowId).result();
-    const row = await testEnv().prisma.order.findUniqueOrThrow({ where: { id: submitted.body.id } });
-    assert.equal(row.version, 1);
+    // The workflow, not the API, writes the projection from here on.
+    const handle = testEnv().client.workflow.getHandle(submitted.body.workflowId);
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
 
-    const fetched = await request('GET', `${services.apiUrl}/orders/${submitted.body.id}`);
+    const fetched = await request('GET', `${services.apiUrl}/orders/${submitted.body.id}`, {
+      headers: { 'x-customer-id': submitted.body.customerId },
+    });
     assert.equal(fetched.status, 200);
     assert.equal(fetched.body.number, submitted.body.number);
-    assert.equal(fetched.body.status, 'RECEIVED');
     assert.deepEqual(fetched.body.items, validOrder().items);
+    assert.deepEqual(fetched.body.delivery, { address: '1 Main Street' });
     assert.equal(
       fetched.body.links.temporalUi,
       `http://temporal-ui.test/namespaces/default/workflows/order-${submitted.body.id}`,
@@ -96,15 +102,40 @@ describe('order intake (POST /orders, GET /orders/:id)', () => {
     assert.equal(response.status, 400);
     assert.equal(response.body.error.code, 'validation_failed');
     const paths = response.body.error.details.fields.map((f: { path: string }) => f.path).sort();
-    assert.deepEqual(paths, ['items.0.provider', 'items.0.quantity']);
+    assert.deepEqual(paths, ['delivery', 'items.0.provider', 'items.0.quantity']);
     assert.equal(await testEnv().prisma.order.count({ where: { customerId } }), 0);
   });
 
+  it('refuses unknown providers and amounts that could lose cents, naming the fields', async () => {
+    const response = await request('POST', `${services.apiUrl}/orders`, {
+      json: { ...validOrder(), items: [{ provider: 'nobody', sku: 'x', quantity: 1 }, { provider: 'pizza', sku: 'y', quantity: 1, unitPrice: '1.005' }] },
+    });
+    assert.equal(response.status, 400);
+    assert.deepEqual(response.body.error.details.fields.map((f: { path: string }) => f.path), ['items.1.unitPrice']);
+    const unknown = await request('POST', `${services.apiUrl}/orders`, {
+      json: { ...validOrder(), items: [{ provider: 'nobody', sku: 'x', quantity: 1 }] },
+    });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.details.fields[0].path, 'items.0.provider');
+  });
+
+  it('shows an order only to its customer and to operators', async () => {
+    const order = (await request('POST', `${services.apiUrl}/orders`, { json: validOrder() })).body;
+    const anonymous = await request('GET', `${services.apiUrl}/orders/${order.id}`);
+    assert.equal(anonymous.status, 401);
+    const stranger = await request('GET', `${services.apiUrl}/orders/${order.id}`, { headers: { 'x-customer-id': 'someone-else' } });
+    assert.equal(stranger.status, 403);
+    const badToken = await request('GET', `${services.apiUrl}/orders/${order.id}`, { headers: { authorization: 'Bearer nope' } });
+    assert.equal(badToken.status, 401);
+    const operator = await request('GET', `${services.apiUrl}/orders/${order.id}`, { headers: operatorAuth });
+    assert.equal(operator.status, 200);
+  });
+
   it('answers 404 for an unknown order and 400 for a malformed id', async () => {
-    const unknown = await request('GET', `${services.apiUrl}/orders/${randomUUID()}`);
+    const unknown = await request('GET', `${services.apiUrl}/orders/${randomUUID()}`, { headers: operatorAuth });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'not_found');
-    const malformed = await request('GET', `${services.apiUrl}/orders/not-a-uuid`);
+    const malformed = await request('GET', `${services.apiUrl}/orders/not-a-uuid`, { headers: operatorAuth });
     assert.equal(malformed.status, 400);
     assert.equal(malformed.body.error.code, 'validation_failed');
   });

@@ -9,11 +9,16 @@ import { randomUUID } from 'node:crypto';
 import { Prisma } from '../../src/generated/prisma/client';
 import { testEnv } from '../harness/environment';
 
+/** Rows of other models a fixture may refer to (created once, before the tests). */
+interface Parents {
+  orderId: string;
+}
+
 type Fixture = {
   /** A row with every scalar column set (non-null). */
-  full(): Record<string, unknown>;
+  full(parents: Parents): Record<string, unknown>;
   /** The same with every optional column left null. */
-  minimal(): Record<string, unknown>;
+  minimal(parents: Parents): Record<string, unknown>;
   /** A change to every mutable column. */
   update: Record<string, unknown>;
   key: (row: Record<string, unknown>) => Record<string, unknown>;
@@ -35,14 +40,72 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
         request: { items: [{ sku: 'x' }] },
         createdAt: new Date('2026-01-02T03:04:05.678Z'),
         updatedAt: new Date('2026-01-02T03:04:05.679Z'),
+        totalCents: 123456789012n,
+        outcomeReason: 'because',
+        gateRequired: true,
+        gateOpen: true,
       };
     },
     minimal() {
       const id = randomUUID();
-      return { id, workflowId: `order-${id}`, customerId: 'c', status: 'RECEIVED', idempotencyKey: null, requestHash: 'h', request: {} };
+      return { id, workflowId: `order-${id}`, customerId: 'c', status: 'RECEIVED', idempotencyKey: null, requestHash: 'h', request: {}, totalCents: null, outcomeReason: null };
     },
-    update: { customerId: 'd', status: 'COMPLETED', version: 4, requestHash: 'i', request: { b: 2 }, updatedAt: new Date('2027-01-01T00:00:00.000Z') },
+    update: { customerId: 'd', status: 'COMPLETED', version: 4, requestHash: 'i', request: { b: 2 }, updatedAt: new Date('2027-01-01T00:00:00.000Z'), gateOpen: false },
     key: (row) => ({ id: row.id }),
+  },
+  OrderItem: {
+    full: ({ orderId }) => ({ orderId, lineNo: 1, provider: 'p', sku: 's', quantity: 2, unitPriceCents: 1999n }),
+    minimal: ({ orderId }) => ({ orderId, lineNo: 2, provider: 'p', sku: 's', quantity: 1, unitPriceCents: null }),
+    update: { provider: 'q', sku: 't', quantity: 3, unitPriceCents: 1n },
+    key: (row) => ({ orderId_lineNo: { orderId: row.orderId, lineNo: row.lineNo } }),
+  },
+  SubOrder: {
+    full: ({ orderId }) => ({
+      orderId,
+      key: 'pizza',
+      provider: 'pizza-express',
+      attempt: 2,
+      status: 'ACCEPTED',
+      delayed: true,
+      providerOrderId: 'po-1',
+      totalCents: 5000n,
+      items: [{ sku: 'x', quantity: 1 }],
+      triedProviders: ['pizza', 'pizza-express'],
+      note: 'moved',
+      acceptBy: new Date('2026-01-02T03:04:05.678Z'),
+      updatedAt: new Date('2026-01-02T03:04:05.679Z'),
+    }),
+    minimal: ({ orderId }) => ({ orderId, key: 'sushi', provider: 'sushi', attempt: 1, status: 'PENDING', totalCents: 0n, items: [], triedProviders: [], providerOrderId: null, note: null, acceptBy: null }),
+    update: { provider: 'p2', attempt: 3, status: 'FAILED', delayed: false, providerOrderId: 'po-2', totalCents: 1n, items: [], triedProviders: ['a'], note: 'n', acceptBy: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ orderId_key: { orderId: row.orderId, key: row.key } }),
+  },
+  OrderHistory: {
+    full: ({ orderId }) => ({
+      orderId,
+      seq: 1,
+      at: new Date('2026-01-02T03:04:05.678Z'),
+      kind: 'status',
+      actor: 'operator:alice',
+      fromStatus: 'RECEIVED',
+      toStatus: 'CANCELLED',
+      reason: 'customer called',
+      details: { a: 1 },
+    }),
+    minimal: ({ orderId }) => ({ orderId, seq: 2, at: new Date(), kind: 'action', actor: 'system', fromStatus: null, toStatus: null, reason: null }),
+    update: { kind: 'action', actor: 'system', fromStatus: 'X', toStatus: 'Y', reason: 'r', details: { b: 2 } },
+    key: (row) => ({ orderId_seq: { orderId: row.orderId, seq: row.seq } }),
+  },
+  ProviderQuote: {
+    full: () => ({
+      provider: 'p',
+      cartHash: randomUUID(),
+      quote: { total: 1 },
+      expiresAt: new Date('2026-01-02T03:04:05.678Z'),
+      createdAt: new Date('2026-01-02T03:04:05.679Z'),
+    }),
+    minimal: () => ({ provider: 'p', cartHash: randomUUID(), quote: {}, expiresAt: new Date('2026-01-02T03:04:05.678Z') }),
+    update: { quote: { total: 2 }, expiresAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ provider_cartHash: { provider: row.provider, cartHash: row.cartHash } }),
   },
 };
 
@@ -56,16 +119,22 @@ function scalarFields(model: string): string[] {
 }
 
 describe('schema.prisma agrees with the SQL migrations', () => {
+  const parents: Parents = { orderId: randomUUID() };
+  before(async () => {
+    const id = parents.orderId;
+    await testEnv().prisma.order.create({ data: { id, workflowId: `order-${id}`, customerId: 'parent', status: 'RECEIVED', requestHash: 'h', request: {} } });
+  });
+
   it('has a fixture setting every scalar column of every model', () => {
     assert.deepEqual(Object.keys(fixtures).sort(), Object.values(Prisma.ModelName).sort());
     for (const [model, fixture] of Object.entries(fixtures)) {
-      assert.deepEqual(Object.keys(fixture.full()).sort(), scalarFields(model).sort(), `${model} fixture`);
+      assert.deepEqual(Object.keys(fixture.full(parents)).sort(), scalarFields(model).sort(), `${model} fixture`);
     }
   });
 
   for (const [model, fixture] of Object.entries(fixtures)) {
     it(`${model}: create, read, update, delete with every column, and nulls where optional`, async () => {
-      const full = fixture.full();
+      const full = fixture.full(parents);
       const created = await delegate(model).create({ data: full });
       assert.deepEqual(created, full);
       assert.deepEqual(await delegate(model).findUnique({ where: fixture.key(full) }), full);
@@ -73,7 +142,7 @@ describe('schema.prisma agrees with the SQL migrations', () => {
       const updated = await delegate(model).update({ where: fixture.key(full), data: fixture.update });
       assert.deepEqual(updated, { ...full, ...fixture.update });
 
-      const minimalData = fixture.minimal();
+      const minimalData = fixture.minimal(parents);
       const minimal = await delegate(model).create({ data: minimalData });
       for (const [field, value] of Object.entries(minimalData)) assert.deepEqual(minimal[field], value, `${model}.${field}`);
 

@@ -1,46 +1,101 @@
 /**
  * Starts what a test needs on top of the shared infrastructure: a worker on its own
- * task queue (so tests never steal each other's tasks) and, optionally, the API on a
- * free port, both in this process.
+ * task queue (so tests never steal each other's tasks) and the API on a free port,
+ * both in this process, wired to the given providers.
  */
 import { randomUUID } from 'node:crypto';
+import { providerRegistry, providerRegistrySchema, type ProviderConfig } from '../../src/config/providers';
+import { freePort } from '../../src/infra/ports';
 import { startApi } from '../../src/processes/api';
 import { startWorker, type RunningWorker } from '../../src/processes/worker';
 import { testEnv } from './environment';
 
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+export const operatorAuth = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+
 export interface TestServices {
   taskQueue: string;
   apiUrl: string;
-  worker: RunningWorker;
+  worker: RunningWorker | undefined;
+  /** The environment a worker child process needs to join this test's task queue. */
+  workerEnv: NodeJS.ProcessEnv;
+  /** Starts another worker on the same task queue (e.g. after killing one). */
+  startWorker(): Promise<RunningWorker>;
   stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  taskQueue?: string;
+  providers?: Partial<ProviderConfig>[];
+  deadlineMs?: number;
+  confirmationTimeoutMs?: number;
+  historyEventLimit?: number;
+  /** false: no worker in this process (the test runs its own, e.g. as a child process). */
+  inProcessWorker?: boolean;
+  /** Off by default so tests sharing a database do not share quotes. */
+  quoteCacheTtlMs?: number;
 }
 
 export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-export async function startServices(options: { taskQueue?: string; withApi?: boolean } = {}): Promise<TestServices> {
+export async function startServices(options: ServiceOptions = {}): Promise<TestServices> {
   const env = testEnv();
   const taskQueue = options.taskQueue ?? uniqueTaskQueue();
+  const providers = providerRegistry(providerRegistrySchema.parse(options.providers ?? []));
+  const apiPort = await freePort();
   const common = {
     temporalAddress: env.temporalAddress,
     namespace: env.namespace,
     taskQueue,
     databaseUrl: env.databaseUrl,
     logger: env.logger,
+    providers,
   };
-  const worker = await startWorker({ ...common, workflowBundle: env.workflowBundle });
-  const api =
-    options.withApi === false
-      ? undefined
-      : await startApi({ ...common, temporalUiUrl: 'http://temporal-ui.test', host: '127.0.0.1', port: 0 });
+  const newWorker = () =>
+    startWorker({
+      ...common,
+      workflowBundle: env.workflowBundle,
+      callbackBaseUrl: `http://127.0.0.1:${apiPort}`,
+      quoteCacheTtlMs: options.quoteCacheTtlMs ?? 0,
+    });
+  const workers = options.inProcessWorker === false ? [] : [await newWorker()];
+  const api = await startApi({
+    ...common,
+    temporalUiUrl: 'http://temporal-ui.test',
+    host: '127.0.0.1',
+    port: apiPort,
+    operators: new Map([[OPERATOR_TOKEN, 'test-operator']]),
+    orderPolicy: {
+      deadlineMs: options.deadlineMs ?? 60 * 60_000,
+      confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60 * 60_000,
+      historyEventLimit: options.historyEventLimit,
+    },
+  });
   return {
     taskQueue,
-    apiUrl: api?.url ?? '',
-    worker,
+    apiUrl: api.url,
+    worker: workers[0],
+    workerEnv: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      TEMPORAL_NAMESPACE: env.namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DATABASE_URL: env.databaseUrl,
+      PROVIDERS: JSON.stringify([...providers.values()]),
+      PROVIDER_CALLBACK_URL: `http://127.0.0.1:${apiPort}`,
+      QUOTE_CACHE_TTL_SECONDS: '0.001',
+      LOG_LEVEL: 'info',
+    },
+    async startWorker() {
+      const worker = await newWorker();
+      workers.push(worker);
+      return worker;
+    },
     async stop() {
-      await api?.stop();
-      await worker.stop();
+      await api.stop();
+      await Promise.all(workers.map((worker) => worker.stop()));
     },
   };
 }

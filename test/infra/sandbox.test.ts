@@ -27,6 +27,7 @@ describe('npm start (the all-in-one sandbox)', function () {
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      SIMULATOR_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
     };
     delete env.TEMPORAL_ADDRESS;
@@ -57,14 +58,16 @@ describe('npm start (the all-in-one sandbox)', function () {
     assert.equal(ui.status, 200, 'the Temporal Web UI answers');
 
     const submitted = await request('POST', `${first.apiUrl}/orders`, {
-      json: { customerId: 'sandbox-customer', items: [{ provider: 'p1', sku: 's1', quantity: 1 }] },
+      json: { customerId: 'sandbox-customer', items: [{ provider: 'pizza', sku: 'margherita', quantity: 1 }], delivery: { address: 'here' } },
     });
     assert.equal(submitted.status, 202);
     await stopWithCtrlC(first.sandbox);
 
     const second = await startSandbox();
     try {
-      const fetched = await request('GET', `${second.apiUrl}/orders/${submitted.body.id}`);
+      const fetched = await request('GET', `${second.apiUrl}/orders/${submitted.body.id}`, {
+        headers: { 'x-customer-id': 'sandbox-customer' },
+      });
       assert.equal(fetched.status, 200);
       assert.equal(fetched.body.number, submitted.body.number);
       const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });

@@ -1,14 +1,95 @@
-/** Order read-model writes. Idempotent and monotonic: safe to retry, never moves an order backwards. */
+/**
+ * Read-model writes for the order workflow, and the provider policies it needs.
+ * Projections are idempotent and monotonic: each carries the workflow's version and a
+ * row already at that version or newer is left alone, so a retried or late write can
+ * never move an order backwards. History rows are keyed by (order, seq) and written once.
+ */
+import type { ProviderRegistry } from '../../config/providers';
 import type { PrismaClient } from '../../infra/database';
-import type { OrderProjection } from '../../workflows/orders/types';
+import type { OrderProjection, ProviderPolicy } from '../../workflows/orders/types';
 
-export function createOrderActivities({ prisma }: { prisma: PrismaClient }) {
+export interface OrderActivityDeps {
+  prisma: PrismaClient;
+  providers: ProviderRegistry;
+}
+
+export function createOrderActivities({ prisma, providers }: OrderActivityDeps) {
   return {
-    async projectOrder(projection: OrderProjection): Promise<void> {
-      await prisma.order.updateMany({
-        where: { id: projection.orderId, version: { lt: projection.version } },
-        data: { status: projection.status, version: projection.version, updatedAt: new Date() },
+    async projectOrder(projection: OrderProjection): Promise<{ applied: boolean }> {
+      return prisma.$transaction(async (tx) => {
+        const { count } = await tx.order.updateMany({
+          where: { id: projection.orderId, version: { lt: projection.version } },
+          data: {
+            status: projection.status,
+            version: projection.version,
+            totalCents: BigInt(projection.total),
+            outcomeReason: projection.outcomeReason ?? null,
+            gateRequired: projection.gateRequired,
+            gateOpen: projection.gateOpen,
+            updatedAt: new Date(),
+          },
+        });
+        if (count === 1) {
+          for (const sub of projection.subOrders) {
+            const row = {
+              provider: sub.provider,
+              attempt: sub.attempt,
+              status: sub.status,
+              delayed: sub.delayed,
+              providerOrderId: sub.providerOrderId ?? null,
+              totalCents: BigInt(sub.total),
+              items: sub.items as object[],
+              triedProviders: sub.triedProviders,
+              note: sub.note ?? null,
+              acceptBy: sub.acceptBy ? new Date(sub.acceptBy) : null,
+              updatedAt: new Date(),
+            };
+            await tx.subOrder.upsert({
+              where: { orderId_key: { orderId: projection.orderId, key: sub.key } },
+              create: { orderId: projection.orderId, key: sub.key, ...row },
+              update: row,
+            });
+          }
+        }
+        // History is append-only and keyed by seq: safe to write even from a stale projection.
+        await tx.orderHistory.createMany({
+          data: projection.history.map((entry) => ({
+            orderId: projection.orderId,
+            seq: entry.seq,
+            at: new Date(entry.at),
+            kind: entry.kind,
+            actor: entry.actor,
+            fromStatus: entry.fromStatus ?? null,
+            toStatus: entry.toStatus ?? null,
+            reason: entry.reason ?? null,
+            details: (entry.details as object | undefined) ?? undefined,
+          })),
+          skipDuplicates: true,
+        });
+        return { applied: count === 1 };
       });
+    },
+
+    async describeProviders(names: string[]): Promise<Record<string, ProviderPolicy>> {
+      const policies: Record<string, ProviderPolicy> = {};
+      for (const name of names) {
+        const config = providers.get(name);
+        // Unknown providers are refused by the API; one removed from the registry since
+        // then gets a policy that fails fast (no alternates, immediate SLA).
+        policies[name] = config
+          ? {
+              name,
+              tracking: config.tracking,
+              pollIntervalMs: config.pollIntervalSeconds * 1000,
+              acceptSlaMs: config.acceptSlaSeconds * 1000,
+              alternates: config.alternates,
+              callTimeoutMs: config.timeoutMs,
+            }
+          : { name, tracking: 'poll', pollIntervalMs: 60_000, acceptSlaMs: 0, alternates: [], callTimeoutMs: 5_000 };
+      }
+      return policies;
     },
   };
 }
+
+export type OrderActivities = ReturnType<typeof createOrderActivities>;

@@ -1,20 +1,25 @@
 /** Order intake and queries. */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { Router } from 'express';
-import { z } from 'zod';
+import { Router, type Request } from 'express';
+import { parseMoney } from '../../domain/money';
 import { orderWorkflowId } from '../../domain/orders/ids';
 import { Prisma } from '../../generated/prisma/client';
 import { canonicalJson, sha256 } from '../../infra/canonical-json';
 import { orderWorkflow } from '../../workflows';
+import type { OrderWorkflowInput } from '../../workflows/orders/types';
 import { CustomerId, OrderNumber, OrderStatus, Providers } from '../../workflows/search-attributes';
+import { operatorOf, operatorOrOwner } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, notFound, parseInput } from '../errors';
-import { orderIdSchema, submitOrderSchema, type SubmitOrderRequest } from './schemas';
-
-type OrderRow = Prisma.OrderGetPayload<object>;
-
-const idempotencyKeySchema = z.string().min(1).max(200).optional();
+import {
+  idempotencyKeySchema,
+  listOrdersQuerySchema,
+  orderIdSchema,
+  submitOrderSchema,
+  type SubmitOrderRequest,
+} from './schemas';
+import { historyEntry, orderDetail, orderSummary, type OrderRow } from './views';
 
 export function ordersRouter(ctx: ApiContext): Router {
   const router = Router();
@@ -22,20 +27,73 @@ export function ordersRouter(ctx: ApiContext): Router {
   router.post('/orders', async (req, res) => {
     const body = parseInput(submitOrderSchema, req.body);
     const key = parseInput(idempotencyKeySchema, req.header('Idempotency-Key') ?? body.clientOrderId, 'Idempotency-Key');
+    assertKnownProviders(ctx, body);
     const { order, replayed } = await recordIntake(ctx, body, key);
     await startWorkflow(ctx, order, body);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(replayed ? 200 : 202).json(orderView(ctx, order));
+    res.status(replayed ? 200 : 202).json(orderSummary(ctx, order));
+  });
+
+  router.get('/orders', async (req, res) => {
+    const query = parseInput(listOrdersQuerySchema, req.query, 'query');
+    // Customers see only their own orders; operators see and filter all.
+    const customerId = operatorOf(ctx, req) ? query.customerId : customerOf(req);
+    const rows = await ctx.prisma.order.findMany({
+      where: {
+        ...(query.status ? { status: query.status } : {}),
+        ...(customerId ? { customerId } : {}),
+        ...(query.provider
+          ? { OR: [{ items: { some: { provider: query.provider } } }, { subOrders: { some: { provider: query.provider } } }] }
+          : {}),
+        ...(query.createdFrom || query.createdTo
+          ? { createdAt: { ...(query.createdFrom ? { gte: new Date(query.createdFrom) } : {}), ...(query.createdTo ? { lt: new Date(query.createdTo) } : {}) } }
+          : {}),
+        ...(query.cursor ? { number: { lt: BigInt(query.cursor) } } : {}),
+      },
+      orderBy: { number: 'desc' },
+      take: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    res.json({
+      orders: page.map((order) => orderSummary(ctx, order)),
+      nextCursor: rows.length > query.limit ? String(page.at(-1)!.number) : null,
+    });
   });
 
   router.get('/orders/:id', async (req, res) => {
-    const id = parseInput(orderIdSchema, req.params.id, 'order id');
-    const order = await ctx.prisma.order.findUnique({ where: { id } });
-    if (!order) throw notFound(`order ${id}`);
-    res.json(orderView(ctx, order));
+    const order = await findOrder(ctx, req, { items: true, subOrders: true, history: true });
+    res.json(orderDetail(ctx, order));
+  });
+
+  router.get('/orders/:id/history', async (req, res) => {
+    const order = await findOrder(ctx, req, { history: { orderBy: { seq: 'asc' } } });
+    res.json({ orderId: order.id, status: order.status, history: order.history.map(historyEntry) });
   });
 
   return router;
+}
+
+function customerOf(req: Request): string {
+  const customer = req.header('x-customer-id');
+  if (!customer) throw new ApiError(401, 'unauthorized', 'identify as the customer (X-Customer-Id) or an operator');
+  return customer;
+}
+
+/** The order named by `:id`, if the caller may see it (its customer or an operator). */
+export async function findOrder<I extends Prisma.OrderInclude>(ctx: ApiContext, req: Request, include: I) {
+  const id = parseInput(orderIdSchema, req.params.id, 'order id');
+  const order = await ctx.prisma.order.findUnique({ where: { id }, include });
+  if (!order) throw notFound(`order ${id}`);
+  operatorOrOwner(ctx, req, order.customerId);
+  return order;
+}
+
+function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest): void {
+  const fields = body.items
+    .map((item, index) => ({ item, index }))
+    .filter(({ item }) => !ctx.providers.has(item.provider))
+    .map(({ item, index }) => ({ path: `items.${index}.provider`, message: `unknown provider "${item.provider}"` }));
+  if (fields.length) throw new ApiError(400, 'validation_failed', 'invalid request body', { fields });
 }
 
 /**
@@ -55,6 +113,16 @@ async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: stri
         idempotencyKey: key ?? null,
         requestHash,
         request: body,
+        gateRequired: body.requiresGate,
+        items: {
+          create: body.items.map((item, index) => ({
+            lineNo: index + 1,
+            provider: item.provider,
+            sku: item.sku,
+            quantity: item.quantity,
+            unitPriceCents: item.unitPrice ? BigInt(parseMoney(item.unitPrice)) : null,
+          })),
+        },
       },
     });
     return { order, replayed: false };
@@ -70,40 +138,42 @@ async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: stri
   }
 }
 
+function workflowInput(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest): OrderWorkflowInput {
+  return {
+    orderId: order.id,
+    number: Number(order.number),
+    customerId: body.customerId,
+    items: body.items.map((item) => ({
+      provider: item.provider,
+      sku: item.sku,
+      quantity: item.quantity,
+      unitPrice: item.unitPrice ? parseMoney(item.unitPrice) : undefined,
+    })),
+    delivery: body.delivery,
+    requiresGate: body.requiresGate,
+    deadlineAt: new Date(order.createdAt.getTime() + ctx.orderPolicy.deadlineMs).toISOString(),
+    confirmationTimeoutMs: ctx.orderPolicy.confirmationTimeoutMs,
+    historyEventLimit: ctx.orderPolicy.historyEventLimit,
+  };
+}
+
 async function startWorkflow(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest): Promise<void> {
   try {
     await ctx.temporal.workflow.start(orderWorkflow, {
       workflowId: order.workflowId,
       taskQueue: ctx.taskQueue,
-      args: [{ orderId: order.id, number: Number(order.number), customerId: body.customerId, items: body.items }],
+      args: [workflowInput(ctx, order, body)],
       // A repeated start joins the running order; a finished one is never started again.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: OrderStatus, value: 'RECEIVED' },
         { key: CustomerId, value: body.customerId },
-        { key: Providers, value: [...new Set(body.items.map((item) => item.provider))] },
+        { key: Providers, value: [...new Set(body.items.map((item) => item.provider))].sort() },
         { key: OrderNumber, value: Number(order.number) },
       ],
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
-}
-
-function orderView(ctx: ApiContext, order: OrderRow) {
-  const namespace = ctx.temporal.options.namespace;
-  return {
-    id: order.id,
-    number: Number(order.number),
-    customerId: order.customerId,
-    status: order.status,
-    items: (order.request as SubmitOrderRequest).items,
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-    workflowId: order.workflowId,
-    links: {
-      temporalUi: `${ctx.temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(order.workflowId)}`,
-    },
-  };
 }

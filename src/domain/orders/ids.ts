@@ -1,4 +1,16 @@
-/** One rule for naming an order's workflow, shared by the API, the workflow and the tests. */
+/**
+ * Names derived from an order, in one place: its workflow id, and the idempotency
+ * keys sent to providers so a retried activity never places or cancels twice.
+ */
 export function orderWorkflowId(orderId: string): string {
   return `order-${orderId}`;
+}
+
+/** One key per (order, provider, attempt): a failover to another provider is a new attempt. */
+export function placementKey(orderId: string, provider: string, attempt: number): string {
+  return `${orderId}:${provider}:${attempt}:place`;
+}
+
+export function cancellationKey(orderId: string, provider: string, attempt: number): string {
+  return `${orderId}:${provider}:${attempt}:cancel`;
 }

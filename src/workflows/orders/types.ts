@@ -1,20 +1,156 @@
-/** The order workflow's input and result: the contract between the API that starts it and the workflow. */
-export interface OrderItemInput {
+/**
+ * The order workflow's data: its input (from the API), its state (carried across
+ * continue-as-new), and the projection it publishes to the read model. Plain data only.
+ */
+import type { Actor, OrderAction } from '../../domain/orders/actions';
+import type { OrderOutcome, OrderPhase, OrderStatus } from '../../domain/orders/status';
+import type { ProviderReport, SubOrderStatus } from '../../domain/orders/sub-orders';
+import type { Cents } from '../../domain/money';
+
+export interface OrderItem {
   provider: string;
   sku: string;
   quantity: number;
+  /** Absent when the item is "to be quoted" by its provider. */
+  unitPrice?: Cents | undefined;
+}
+
+export interface Delivery {
+  address: string;
+  contactName?: string | undefined;
+  contactPhone?: string | undefined;
+  notes?: string | undefined;
 }
 
 export interface OrderWorkflowInput {
   orderId: string;
   number: number;
   customerId: string;
-  items: OrderItemInput[];
+  items: OrderItem[];
+  delivery: Delivery;
+  /** Wait for consumables to be issued before providers may start work (seed 004). */
+  requiresGate: boolean;
+  /** The order fails and is compensated if not finished by then (ISO time). */
+  deadlineAt: string;
+  /** How long a quoted order waits for the customer's confirmation. */
+  confirmationTimeoutMs: number;
+  /** Continue as new past this many history events (default: when the server suggests it). */
+  historyEventLimit?: number | undefined;
 }
 
+/** How the workflow treats one provider; snapshotted from the registry at start. */
+export interface ProviderPolicy {
+  name: string;
+  /** Status updates arrive by webhook, or must be polled. */
+  tracking: 'webhook' | 'poll';
+  pollIntervalMs: number;
+  /** A placed sub-order not accepted within this is cancelled and moved on. */
+  acceptSlaMs: number;
+  /** Providers that can take over this provider's items, in order of preference. */
+  alternates: string[];
+  /** Longest a single HTTP call to this provider may take. */
+  callTimeoutMs: number;
+}
+
+export interface QuoteLine {
+  sku: string;
+  quantity: number;
+  unitPrice: Cents;
+}
+
+export interface Quote {
+  provider: string;
+  lines: QuoteLine[];
+  total: Cents;
+}
+
+export interface SubOrderState {
+  /** The provider the customer chose for these items; names the sub-order for its whole life. */
+  key: string;
+  /** The provider fulfilling it now (differs from `key` after a failover). */
+  provider: string;
+  /** 1 for the first placement; every failover or retry is a new attempt with its own idempotency key. */
+  attempt: number;
+  status: SubOrderStatus;
+  delayed: boolean;
+  items: OrderItem[];
+  total: Cents;
+  providerOrderId?: string | undefined;
+  /** Epoch ms by which a placed sub-order must be accepted. */
+  acceptBy?: number | undefined;
+  triedProviders: string[];
+  /** The provider rejected the placement; the sub-order's driver moves it on. */
+  rejected?: boolean | undefined;
+  note?: string | undefined;
+}
+
+export type HistoryKind = 'status' | 'action' | 'sub-order' | 'provider-report';
+
+export interface HistoryEntry {
+  seq: number;
+  at: string;
+  kind: HistoryKind;
+  actor: string;
+  fromStatus?: OrderStatus | undefined;
+  toStatus?: OrderStatus | undefined;
+  reason?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+export interface OrderState {
+  phase: OrderPhase;
+  outcome?: OrderOutcome | undefined;
+  outcomeReason?: string | undefined;
+  delayedByOperator: boolean;
+  confirmed: boolean;
+  gateOpen: boolean;
+  providers: Record<string, ProviderPolicy>;
+  subOrders: SubOrderState[];
+  total: Cents;
+  /** History entries not yet written to the read model, and the next sequence number. */
+  unflushedHistory: HistoryEntry[];
+  nextSeq: number;
+  version: number;
+  /** Recent provider event ids, so a redelivered webhook is applied once. */
+  seenEventIds: string[];
+}
+
+/** What the projection activity writes: the whole current picture, idempotently. */
 export interface OrderProjection {
   orderId: string;
-  status: string;
-  /** Monotonic per order: a projection carrying an older version than the row is ignored. */
   version: number;
+  status: OrderStatus;
+  total: Cents;
+  outcomeReason?: string | undefined;
+  gateRequired: boolean;
+  gateOpen: boolean;
+  subOrders: SubOrderState[];
+  history: HistoryEntry[];
+}
+
+export interface ActionRequest {
+  action: OrderAction;
+  actor: Actor;
+}
+
+export interface ActionResult {
+  status: OrderStatus;
+}
+
+export interface ProviderEvent {
+  eventId: string;
+  providerOrderId: string;
+  report: ProviderReport;
+  provider: string;
+}
+
+export interface ProviderEventResult {
+  outcome: 'applied' | 'duplicate' | 'ignored';
+  status: OrderStatus;
+  reason?: string | undefined;
+}
+
+export interface OrderResult {
+  status: OrderStatus;
+  reason?: string | undefined;
 }

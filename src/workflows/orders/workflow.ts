@@ -1,16 +1,501 @@
 /**
- * The order lifecycle. Foundation slice: the workflow records the accepted order
- * in the read model; quoting, dispatch and tracking arrive with the lifecycle issue.
+ * The order lifecycle: one durable workflow per order.
+ *
+ *   1. receive    record the order, learn how each provider is treated
+ *   2. quote      ask every provider for its price, in parallel
+ *   3. confirm    wait for the customer when a price was unknown or changed
+ *   4. dispatch   one sub-order per provider, each driven on its own (place → accepted → … → delivered),
+ *                 failing over to an alternate provider when one rejects or misses its SLA
+ *   5. settle     until every sub-order is delivered, or the order is cancelled, force-completed,
+ *                 or overruns its deadline
+ *   6. compensate cancel what providers still hold when the order did not complete
+ *
+ * The central status is never stored: `deriveOrderStatus` computes it from this state
+ * and it is published (read model + search attribute) whenever it changes.
  */
-import { proxyLocalActivities } from '@temporalio/workflow';
-import type { createOrderActivities } from '../../activities/orders/activities';
-import type { OrderWorkflowInput } from './types';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { checkAction, type Actor } from '../../domain/orders/actions';
+import { deriveOrderStatus, allDelivered, type OrderOutcome, type OrderStatus } from '../../domain/orders/status';
+import { applyProviderReport, isLiveAtProvider, type ProviderReport } from '../../domain/orders/sub-orders';
+import { cancellationKey, placementKey } from '../../domain/orders/ids';
+import { actSignal, actUpdate, providerEventUpdate, REFUSAL_TYPE, stateQuery } from './messages';
+import { Projector } from './projector';
+import { providerCallsFor, readModel } from './activities';
+import type {
+  ActionRequest,
+  HistoryEntry,
+  OrderResult,
+  OrderState,
+  OrderWorkflowInput,
+  ProviderEvent,
+  ProviderEventResult,
+  SubOrderState,
+} from './types';
 
-const { projectOrder } = proxyLocalActivities<ReturnType<typeof createOrderActivities>>({
-  startToCloseTimeout: '10 seconds',
-});
+const SYSTEM: Actor = { role: 'system', id: 'workflow' };
+const MAX_REMEMBERED_EVENTS = 500;
 
-export async function orderWorkflow(input: OrderWorkflowInput): Promise<{ status: string }> {
-  await projectOrder({ orderId: input.orderId, status: 'RECEIVED', version: 1 });
-  return { status: 'RECEIVED' };
+export async function orderWorkflow(input: OrderWorkflowInput, carried?: OrderState): Promise<OrderResult> {
+  return new OrderProcess(input, carried).run();
+}
+
+class OrderProcess {
+  private readonly state: OrderState;
+  private readonly projector: Projector;
+  private readonly resumed: boolean;
+  /** Provider calls under way; continue-as-new waits for none. */
+  private callsInFlight = 0;
+
+  constructor(
+    private readonly input: OrderWorkflowInput,
+    carried?: OrderState,
+  ) {
+    this.resumed = carried !== undefined;
+    this.state = carried ?? {
+      phase: 'received',
+      delayedByOperator: false,
+      confirmed: false,
+      gateOpen: false,
+      providers: {},
+      subOrders: [],
+      total: 0,
+      unflushedHistory: [],
+      nextSeq: 1,
+      version: 0,
+      seenEventIds: [],
+    };
+    this.projector = new Projector(input, this.state, () => this.status);
+    this.registerHandlers();
+  }
+
+  get status(): OrderStatus {
+    return deriveOrderStatus(this.state);
+  }
+
+  async run(): Promise<OrderResult> {
+    void this.watchDeadline();
+    if (!this.resumed) {
+      this.record({ kind: 'status', actor: 'system', reason: 'order received' });
+      await this.learnProviders();
+      await this.quote();
+      await this.awaitConfirmationIfNeeded();
+      if (!this.state.outcome) this.dispatch();
+    }
+    const drivers = this.state.subOrders.map((sub) => this.drive(sub));
+
+    await condition(() => this.decided() || this.shouldContinueAsNew());
+    if (!this.decided()) return this.continueAsNew(drivers);
+    await Promise.all(drivers);
+    await this.compensate();
+    this.state.phase = 'closed';
+    await condition(allHandlersFinished);
+    await this.projector.flushed();
+    return { status: this.status, reason: this.state.outcomeReason };
+  }
+
+  // ── 1. receive ──────────────────────────────────────────────────────────────────────────
+  private async learnProviders(): Promise<void> {
+    const chosen = [...new Set(this.input.items.map((item) => item.provider))];
+    this.state.providers = await readModel.describeProviders(chosen);
+  }
+
+  // ── 2. quote: all providers at once (seed 001: sequential costing was the bottleneck) ────
+  private async quote(): Promise<void> {
+    const byProvider = groupBy(this.input.items, (item) => item.provider);
+    try {
+      const quotes = await Promise.all(
+        [...byProvider].map(([provider, items]) => this.call(() => this.calls(provider).quote({ provider, items }))),
+      );
+      this.state.subOrders = quotes.map((quote) => ({
+        key: quote.provider,
+        provider: quote.provider,
+        attempt: 1,
+        status: 'PENDING',
+        delayed: false,
+        items: byProvider.get(quote.provider)!.map((item) => ({
+          ...item,
+          unitPrice: quote.lines.find((line) => line.sku === item.sku)?.unitPrice ?? item.unitPrice,
+        })),
+        total: quote.total,
+        triedProviders: [quote.provider],
+      }));
+      this.state.total = quotes.reduce((sum, quote) => sum + quote.total, 0);
+      this.record({ kind: 'sub-order', actor: 'system', reason: `quoted by ${quotes.length} provider(s)`, details: { total: this.state.total } });
+    } catch (error) {
+      this.decide('FAILED', SYSTEM, `could not get a quote: ${(error as Error).message}`);
+    }
+  }
+
+  // ── 3. confirm ──────────────────────────────────────────────────────────────────────────
+  /** A price the customer did not state, or one the provider changed, needs their yes. */
+  private needsConfirmation(): boolean {
+    return this.state.subOrders.some((sub) =>
+      sub.items.some((item) => {
+        const asked = this.input.items.find((i) => i.provider === sub.key && i.sku === item.sku)?.unitPrice;
+        return asked === undefined || asked !== item.unitPrice;
+      }),
+    );
+  }
+
+  private async awaitConfirmationIfNeeded(): Promise<void> {
+    if (this.state.outcome || !this.needsConfirmation()) return;
+    this.state.phase = 'awaiting-confirmation';
+    this.record({ kind: 'status', actor: 'system', reason: 'price quoted; waiting for the customer to confirm' });
+    const answered = await condition(
+      () => this.state.confirmed || this.decided(),
+      Math.min(this.input.confirmationTimeoutMs, this.msUntilDeadline()),
+    );
+    if (!answered) this.decide('CANCELLED', SYSTEM, 'not confirmed in time');
+  }
+
+  // ── 4. dispatch: each sub-order is driven by its own loop ────────────────────────────────
+  private dispatch(): void {
+    this.state.phase = 'dispatched';
+    this.record({ kind: 'status', actor: 'system', reason: `dispatching to ${this.state.subOrders.length} provider(s)` });
+  }
+
+  /** Moves one sub-order forward until it is closed or the order is decided. Resumable from state. */
+  private async drive(sub: SubOrderState): Promise<void> {
+    if (this.state.phase !== 'dispatched') return;
+    while (!this.decided()) {
+      switch (sub.status) {
+        case 'PENDING':
+          await this.place(sub);
+          break;
+        case 'PLACED':
+          await this.awaitAcceptance(sub);
+          break;
+        case 'FAILED':
+          await condition(() => sub.status !== 'FAILED' || this.decided());
+          break;
+        case 'DELIVERED':
+        case 'CANCELLED':
+          if (allDelivered(this.state.subOrders)) this.decide('COMPLETED', SYSTEM, 'every sub-order delivered');
+          return;
+        default:
+          await this.awaitProgress(sub);
+      }
+    }
+  }
+
+  private async place(sub: SubOrderState): Promise<void> {
+    const policy = this.policy(sub.provider);
+    try {
+      const placed = await this.call(() =>
+        this.calls(sub.provider).place({
+          provider: sub.provider,
+          idempotencyKey: placementKey(this.input.orderId, sub.provider, sub.attempt),
+          orderId: this.input.orderId,
+          subOrder: sub.key,
+          items: sub.items,
+          delivery: this.input.delivery,
+        }),
+      );
+      sub.providerOrderId = placed.providerOrderId;
+      sub.acceptBy = Date.now() + policy.acceptSlaMs;
+      sub.status = 'PLACED';
+      this.record({ kind: 'sub-order', actor: 'system', reason: `placed with ${sub.provider}`, details: subDetails(sub) });
+      if (placed.report) this.applyReport(sub, placed.report, 'provider:' + sub.provider);
+    } catch (error) {
+      await this.failOver(sub, `placing with ${sub.provider} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async awaitAcceptance(sub: SubOrderState): Promise<void> {
+    await this.awaitChange(sub, () => sub.status !== 'PLACED' || sub.rejected === true, sub.acceptBy! - Date.now());
+    if (this.decided()) return;
+    if (sub.rejected) {
+      sub.rejected = false;
+      return this.failOver(sub, `${sub.provider} rejected the sub-order`);
+    }
+    if (sub.status !== 'PLACED') return; // accepted (or further) in time
+    const reason = `${sub.provider} did not accept within its SLA (${this.policy(sub.provider).acceptSlaMs / 1000} s)`;
+    // If the provider accepted in the meantime it refuses the cancel and its answer advances the sub-order.
+    if (await this.cancelAtProvider(sub, reason)) await this.failOver(sub, reason);
+    else if (sub.status === 'PLACED') this.markFailed(sub, `${reason}, and it refused to cancel`);
+  }
+
+  private async awaitProgress(sub: SubOrderState): Promise<void> {
+    const before = sub.status;
+    await this.awaitChange(sub, () => sub.status !== before, Infinity);
+  }
+
+  /**
+   * Waits until `changed()` or the timeout; for providers without webhooks, polls
+   * their status on a durable timer meanwhile. Returns whether it changed.
+   */
+  private async awaitChange(sub: SubOrderState, changed: () => boolean, timeoutMs: number): Promise<boolean> {
+    const policy = this.policy(sub.provider);
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const remaining = until - Date.now();
+      if (remaining <= 0) return changed();
+      const step = policy.tracking === 'poll' ? Math.min(policy.pollIntervalMs, remaining) : remaining;
+      const wake = () => changed() || this.decided();
+      const done = Number.isFinite(step) ? await condition(wake, step) : (await condition(wake), true);
+      if (done) return changed();
+      if (policy.tracking === 'poll' && sub.providerOrderId) await this.poll(sub);
+    }
+  }
+
+  private async poll(sub: SubOrderState): Promise<void> {
+    try {
+      const { report } = await this.call(() =>
+        this.calls(sub.provider).poll({ provider: sub.provider, providerOrderId: sub.providerOrderId! }),
+      );
+      if (report) this.applyReport(sub, report, `provider:${sub.provider}`);
+    } catch (error) {
+      // An unreachable provider is asked again on the next tick; the SLA and deadline still run.
+      log.warn('status poll failed', { provider: sub.provider, error: (error as Error).message });
+    }
+  }
+
+  /** Moves the sub-order to the next alternate provider, or marks it FAILED for an operator. */
+  private async failOver(sub: SubOrderState, reason: string): Promise<void> {
+    const next = this.policy(sub.key).alternates.find((name) => !sub.triedProviders.includes(name));
+    if (!next || this.decided()) return this.markFailed(sub, reason);
+    if (!this.state.providers[next]) Object.assign(this.state.providers, await readModel.describeProviders([next]));
+    Object.assign(sub, { provider: next, attempt: sub.attempt + 1, status: 'PENDING', providerOrderId: undefined, note: reason });
+    sub.triedProviders.push(next);
+    this.record({ kind: 'sub-order', actor: 'system', reason: `${reason}; moving to ${next}`, details: subDetails(sub) });
+  }
+
+  private markFailed(sub: SubOrderState, reason: string): void {
+    sub.status = 'FAILED';
+    sub.note = reason;
+    this.record({ kind: 'sub-order', actor: 'system', reason: `${reason}; waiting for an operator`, details: subDetails(sub) });
+  }
+
+  // ── 5. settle: messages from operators, customers and providers ─────────────────────────
+  private registerHandlers(): void {
+    setHandler(stateQuery, () => ({ status: this.status, state: this.state }));
+    setHandler(
+      actUpdate,
+      async (request) => {
+        const result = this.act(request);
+        // A confirmation answers once the order is on its way, so the caller sees DISPATCHED.
+        if (request.action.type === 'confirm') await condition(() => this.state.phase !== 'awaiting-confirmation');
+        return request.action.type === 'confirm' ? { status: this.status } : result;
+      },
+      { validator: (request) => this.validate(request) },
+    );
+    setHandler(actSignal, (request) => {
+      const verdict = checkAction(this.actionContext(), request.action, request.actor);
+      if (verdict.ok) this.act(request);
+      else this.record({ kind: 'action', actor: actorName(request.actor), reason: `refused ${request.action.type}: ${verdict.reason}` });
+    });
+    setHandler(providerEventUpdate, (event) => this.onProviderEvent(event), {
+      validator: (event) => this.validateProviderEvent(event),
+    });
+  }
+
+  private actionContext() {
+    return {
+      status: this.status,
+      gateRequired: this.input.requiresGate,
+      gateOpen: this.state.gateOpen,
+      subOrders: this.state.subOrders,
+    };
+  }
+
+  private validate({ action, actor }: ActionRequest): void {
+    const verdict = checkAction(this.actionContext(), action, actor);
+    if (!verdict.ok) throw refusal(verdict.code, verdict.reason, this.status);
+  }
+
+  private act({ action, actor }: ActionRequest) {
+    const who = actorName(actor);
+    const reason = 'reason' in action ? action.reason : undefined;
+    this.record({ kind: 'action', actor: who, reason, details: { action: action.type } });
+    switch (action.type) {
+      case 'confirm':
+        this.state.confirmed = true;
+        break;
+      case 'cancel':
+        this.decide('CANCELLED', actor, reason!);
+        break;
+      case 'complete':
+        this.decide('COMPLETED', actor, reason!);
+        break;
+      case 'markDelayed':
+        this.state.delayedByOperator = true;
+        this.record({ kind: 'status', actor: who, reason });
+        break;
+      case 'openGate':
+        this.state.gateOpen = true;
+        break;
+      case 'retrySubOrder': {
+        const sub = this.state.subOrders.find((s) => s.key === action.subOrder)!;
+        Object.assign(sub, { status: 'PENDING', attempt: sub.attempt + 1, providerOrderId: undefined, note: undefined });
+        this.record({ kind: 'sub-order', actor: who, reason: `retry with ${sub.provider}`, details: subDetails(sub) });
+        break;
+      }
+    }
+    return { status: this.status };
+  }
+
+  private validateProviderEvent(event: ProviderEvent): void {
+    if (this.state.seenEventIds.includes(event.eventId)) return;
+    const sub = this.state.subOrders.find((s) => s.providerOrderId === event.providerOrderId && s.provider === event.provider);
+    if (!sub) throw refusal('unknown_sub_order', `no sub-order ${event.providerOrderId} of ${event.provider}`, this.status);
+    const outcome = applyProviderReport(sub.status, event.report, this.gateOpenFor());
+    if (outcome.kind === 'refused') throw refusal(outcome.code, outcome.reason, this.status);
+  }
+
+  private onProviderEvent(event: ProviderEvent): ProviderEventResult {
+    if (this.state.seenEventIds.includes(event.eventId)) return { outcome: 'duplicate', status: this.status };
+    this.state.seenEventIds = [...this.state.seenEventIds, event.eventId].slice(-MAX_REMEMBERED_EVENTS);
+    const sub = this.state.subOrders.find((s) => s.providerOrderId === event.providerOrderId)!;
+    const ignored = this.applyReport(sub, event.report, `provider:${event.provider}`);
+    return ignored ? { outcome: 'ignored', status: this.status, reason: ignored } : { outcome: 'applied', status: this.status };
+  }
+
+  /** Applies a provider's report to a sub-order; returns why it was ignored, if it was. */
+  private applyReport(sub: SubOrderState, report: ProviderReport, actor: string): string | undefined {
+    const outcome = applyProviderReport(sub.status, report, this.gateOpenFor());
+    switch (outcome.kind) {
+      case 'advance':
+        sub.status = outcome.status;
+        sub.delayed = false;
+        this.state.delayedByOperator = false;
+        break;
+      case 'delayed':
+        sub.delayed = true;
+        break;
+      case 'rejected-by-provider':
+        sub.rejected = true; // the sub-order's driver fails it over
+        break;
+      case 'failed-by-provider':
+        sub.status = 'FAILED';
+        sub.note = `${sub.provider} reported ${report}`;
+        break;
+      case 'ignored':
+      case 'refused':
+        return outcome.reason;
+    }
+    this.record({ kind: 'provider-report', actor, reason: report, details: subDetails(sub) });
+    return undefined;
+  }
+
+  private gateOpenFor(): boolean {
+    return !this.input.requiresGate || this.state.gateOpen;
+  }
+
+  private async watchDeadline(): Promise<void> {
+    const settled = await condition(() => this.decided(), Math.max(this.msUntilDeadline(), 1));
+    if (!settled) this.decide('FAILED', SYSTEM, 'overall deadline passed');
+  }
+
+  // ── 6. compensate ───────────────────────────────────────────────────────────────────────
+  /** An order that did not complete releases what providers still hold; each call is idempotent. */
+  private async compensate(): Promise<void> {
+    if (this.state.outcome === 'COMPLETED') return;
+    this.state.phase = 'closing';
+    const live = this.state.subOrders.filter((sub) => isLiveAtProvider(sub.status));
+    await Promise.all(live.map((sub) => this.cancelAtProvider(sub, this.state.outcomeReason ?? 'order closed')));
+  }
+
+  /** Returns whether the provider cancelled; a refusal carries its current status, which is applied. */
+  private async cancelAtProvider(sub: SubOrderState, reason: string): Promise<boolean> {
+    if (!sub.providerOrderId) return true;
+    const result = await this.call(() =>
+      this.calls(sub.provider).cancel({
+        provider: sub.provider,
+        providerOrderId: sub.providerOrderId!,
+        idempotencyKey: cancellationKey(this.input.orderId, sub.provider, sub.attempt),
+        reason,
+      }),
+    );
+    if (result.cancelled) {
+      sub.status = 'CANCELLED';
+      sub.note = `cancelled at ${sub.provider}: ${reason}`;
+    } else {
+      sub.note = `${sub.provider} refused to cancel (it reports ${result.providerStatus ?? 'nothing'})`;
+      if (result.providerStatus) this.applyReport(sub, result.providerStatus, `provider:${sub.provider}`);
+    }
+    this.record({ kind: 'sub-order', actor: 'system', reason: sub.note, details: subDetails(sub) });
+    return result.cancelled;
+  }
+
+  // ── plumbing ────────────────────────────────────────────────────────────────────────────
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    this.callsInFlight++;
+    try {
+      return await fn();
+    } finally {
+      this.callsInFlight--;
+    }
+  }
+
+  private decided(): boolean {
+    return this.state.outcome !== undefined;
+  }
+
+  private decide(outcome: OrderOutcome, actor: Actor, reason: string): void {
+    if (this.state.outcome) return;
+    this.state.outcome = outcome;
+    this.state.outcomeReason = reason;
+    this.record({ kind: 'status', actor: actorName(actor), reason });
+  }
+
+  private policy(provider: string) {
+    const policy = this.state.providers[provider];
+    if (!policy) throw new Error(`no policy for provider ${provider}`);
+    return policy;
+  }
+
+  private calls(provider: string) {
+    return providerCallsFor(this.policy(provider).callTimeoutMs);
+  }
+
+  private msUntilDeadline(): number {
+    return Date.parse(this.input.deadlineAt) - Date.now();
+  }
+
+  /** Appends to the history and publishes the (possibly changed) status. */
+  private record(entry: Omit<HistoryEntry, 'seq' | 'at'>): void {
+    this.projector.record(entry);
+  }
+
+  /** Long-lived orders: start a fresh history at a quiet moment, carrying the state. */
+  private shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    const limit = this.input.historyEventLimit;
+    const due = info.continueAsNewSuggested || (limit !== undefined && info.historyLength > limit);
+    return due && this.callsInFlight === 0 && allHandlersFinished();
+  }
+
+  private async continueAsNew(drivers: Promise<void>[]): Promise<never> {
+    void drivers; // their progress lives in `state`; the next run resumes them from it
+    await this.projector.flushed();
+    log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+    return continueAsNew<typeof orderWorkflow>(this.input, this.state);
+  }
+}
+
+/** Thrown by update validators; the API turns it into 409 with the code and the current status. */
+function refusal(code: string, reason: string, status: OrderStatus): ApplicationFailure {
+  return ApplicationFailure.create({ type: REFUSAL_TYPE, message: reason, details: [{ code, status }], nonRetryable: true });
+}
+
+function actorName(actor: Actor): string {
+  return `${actor.role}:${actor.id}`;
+}
+
+function subDetails(sub: SubOrderState): Record<string, unknown> {
+  return { subOrder: sub.key, provider: sub.provider, attempt: sub.attempt, status: sub.status };
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }

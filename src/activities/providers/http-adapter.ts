@@ -1,0 +1,141 @@
+/**
+ * The HTTP JSON provider adapter: talks to any provider implementing the protocol
+ * in docs/PROVIDER-PROTOCOL.md. Errors are classified for the engine's retries:
+ * network failures, timeouts and 5xx retry with back-off; 429 retries after the
+ * provider's Retry-After; other 4xx are final.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { formatMoney, parseMoney } from '../../domain/money';
+import { PROVIDER_REPORTS, type ProviderReport } from '../../domain/orders/sub-orders';
+import type { ProviderConfig } from '../../config/providers';
+import type { Delivery, OrderItem, Quote } from '../../workflows/orders/types';
+
+export interface PlaceRequest {
+  idempotencyKey: string;
+  orderId: string;
+  subOrder: string;
+  items: OrderItem[];
+  delivery: Delivery;
+  callbackUrl?: string | undefined;
+}
+
+export interface PlaceResult {
+  providerOrderId: string;
+  /** The provider's answer when it decided at once (ACCEPTED / REJECTED); otherwise none. */
+  report?: ProviderReport | undefined;
+}
+
+export interface CancelResult {
+  cancelled: boolean;
+  /** On refusal: what the provider says the sub-order is. */
+  providerStatus?: ProviderReport | undefined;
+}
+
+/** One provider integration; the HTTP adapter is the shipped implementation. */
+export interface ProviderAdapter {
+  quote(items: Pick<OrderItem, 'sku' | 'quantity'>[]): Promise<Quote>;
+  place(request: PlaceRequest): Promise<PlaceResult>;
+  cancel(providerOrderId: string, idempotencyKey: string, reason: string): Promise<CancelResult>;
+  status(providerOrderId: string): Promise<ProviderReport | undefined>;
+}
+
+const MAX_RETRY_AFTER_S = 300;
+
+function asReport(status: unknown): ProviderReport | undefined {
+  return PROVIDER_REPORTS.includes(status as ProviderReport) ? (status as ProviderReport) : undefined;
+}
+
+export class HttpProviderAdapter implements ProviderAdapter {
+  constructor(private readonly config: ProviderConfig) {}
+
+  async quote(items: Pick<OrderItem, 'sku' | 'quantity'>[]): Promise<Quote> {
+    const { body } = await this.call('POST', '/quotes', { items: items.map(({ sku, quantity }) => ({ sku, quantity })) });
+    const lines = (body.lines as { sku: string; quantity: number; unitPrice: string }[]).map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: parseMoney(line.unitPrice),
+    }));
+    return { provider: this.config.name, lines, total: parseMoney(body.total) };
+  }
+
+  async place(request: PlaceRequest): Promise<PlaceResult> {
+    const { body } = await this.call(
+      'POST',
+      '/orders',
+      {
+        orderId: request.orderId,
+        reference: request.subOrder,
+        items: request.items.map((item) => ({
+          sku: item.sku,
+          quantity: item.quantity,
+          ...(item.unitPrice === undefined ? {} : { unitPrice: formatMoney(item.unitPrice) }),
+        })),
+        delivery: request.delivery,
+        ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+      },
+      request.idempotencyKey,
+    );
+    if (typeof body.providerOrderId !== 'string') throw new Error(`${this.config.name}: no providerOrderId in answer`);
+    return { providerOrderId: body.providerOrderId, report: asReport(body.status) };
+  }
+
+  async cancel(providerOrderId: string, idempotencyKey: string, reason: string): Promise<CancelResult> {
+    const { status, body } = await this.call(
+      'POST',
+      `/orders/${encodeURIComponent(providerOrderId)}/cancel`,
+      { reason },
+      idempotencyKey,
+      [409],
+    );
+    return status === 409 ? { cancelled: false, providerStatus: asReport(body.status) } : { cancelled: true };
+  }
+
+  async status(providerOrderId: string): Promise<ProviderReport | undefined> {
+    const { body } = await this.call('GET', `/orders/${encodeURIComponent(providerOrderId)}`);
+    return asReport(body.status);
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    payload?: unknown,
+    idempotencyKey?: string,
+    acceptedErrors: number[] = [],
+  ): Promise<{ status: number; body: any }> {
+    const url = new URL(this.config.baseUrl.replace(/\/$/, '') + path);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+        },
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+        signal: AbortSignal.timeout(this.config.timeoutMs),
+      });
+    } catch (error) {
+      // Timeouts and refused connections: retryable, the engine backs off.
+      throw new Error(`${this.config.name} ${method} ${path}: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    const body = text ? safeJson(text) : {};
+    if (response.ok || acceptedErrors.includes(response.status)) return { status: response.status, body };
+    const message = `${this.config.name} ${method} ${path} answered ${response.status}`;
+    if (response.status === 429) {
+      const seconds = Math.min(Number(response.headers.get('retry-after')) || 1, MAX_RETRY_AFTER_S);
+      throw ApplicationFailure.create({ message, type: 'ProviderRateLimited', nextRetryDelay: `${seconds} seconds` });
+    }
+    if (response.status >= 500 || response.status === 408) throw new Error(message);
+    throw ApplicationFailure.create({ message: `${message}: ${text.slice(0, 200)}`, type: 'ProviderRefused', nonRetryable: true });
+  }
+}
+
+function safeJson(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { raw: text.slice(0, 200) };
+  }
+}

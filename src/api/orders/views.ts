@@ -1,0 +1,68 @@
+/** How orders look on the wire: read-model rows → JSON (money as decimal strings). */
+import { formatMoney } from '../../domain/money';
+import type { Prisma } from '../../generated/prisma/client';
+import type { ApiContext } from '../context';
+
+export type OrderRow = Prisma.OrderGetPayload<object>;
+export type OrderDetailRow = Prisma.OrderGetPayload<{ include: { items: true; subOrders: true; history: true } }>;
+type HistoryRow = OrderDetailRow['history'][number];
+
+const money = (cents: bigint | null | undefined) => (cents === null || cents === undefined ? null : formatMoney(Number(cents)));
+
+export function temporalUiLink(ctx: ApiContext, workflowId: string): string {
+  const namespace = encodeURIComponent(ctx.temporal.options.namespace);
+  return `${ctx.temporalUiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export function orderSummary(ctx: ApiContext, order: OrderRow) {
+  return {
+    id: order.id,
+    number: Number(order.number),
+    customerId: order.customerId,
+    status: order.status,
+    total: money(order.totalCents),
+    outcomeReason: order.outcomeReason,
+    gate: order.gateRequired ? (order.gateOpen ? 'open' : 'closed') : 'none',
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+    workflowId: order.workflowId,
+    links: { temporalUi: temporalUiLink(ctx, order.workflowId) },
+  };
+}
+
+export function orderDetail(ctx: ApiContext, order: OrderDetailRow) {
+  return {
+    ...orderSummary(ctx, order),
+    delivery: (order.request as { delivery?: unknown }).delivery,
+    items: order.items
+      .sort((a, b) => a.lineNo - b.lineNo)
+      .map((item) => ({ provider: item.provider, sku: item.sku, quantity: item.quantity, unitPrice: money(item.unitPriceCents) })),
+    subOrders: order.subOrders
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .map((sub) => ({
+        key: sub.key,
+        provider: sub.provider,
+        attempt: sub.attempt,
+        status: sub.status,
+        delayed: sub.delayed,
+        providerOrderId: sub.providerOrderId,
+        total: money(sub.totalCents),
+        triedProviders: sub.triedProviders,
+        note: sub.note,
+      })),
+    history: order.history.sort((a, b) => a.seq - b.seq).map(historyEntry),
+  };
+}
+
+export function historyEntry(entry: HistoryRow) {
+  return {
+    seq: entry.seq,
+    at: entry.at.toISOString(),
+    kind: entry.kind,
+    actor: entry.actor,
+    fromStatus: entry.fromStatus,
+    toStatus: entry.toStatus,
+    reason: entry.reason,
+    details: entry.details,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Sending a Workflow Update from a request handler, with a bound on how long the
+ * caller waits. An update that races the workflow's continue-as-new can be left
+ * without an outcome on the old run; rather than hold the HTTP request (and graceful
+ * shutdown) open, we answer 503 with Retry-After, and the caller repeats it with the
+ * same update id — safe, because the workflow applies each id once.
+ */
+import { ApplicationFailure, isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { REFUSAL_TYPE } from '../workflows/orders/messages';
+import type { ApiContext } from './context';
+import { ApiError } from './errors';
+
+export const UPDATE_DEADLINE_MS = 10_000;
+
+export async function withinUpdateDeadline<T>(ctx: ApiContext, send: () => Promise<T>): Promise<T> {
+  try {
+    return await ctx.temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, send);
+  } catch (error) {
+    if (isGrpcDeadlineError(error)) {
+      throw new ApiError(503, 'try_again', 'the order did not answer in time; repeat the request', { retryAfterSeconds: 1 });
+    }
+    throw error;
+  }
+}
+
+/** Maps a refused update (or a finished workflow) to 409 with the current status; rethrows the rest. */
+export function refusalToHttp(error: unknown, lastKnownStatus: string): unknown {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === REFUSAL_TYPE) {
+    const { code, status } = (error.cause.details?.[0] ?? {}) as { code?: string; status?: string };
+    return new ApiError(409, code ?? 'refused', error.cause.message, { status });
+  }
+  if (error instanceof WorkflowNotFoundError || (error as Error)?.message?.includes('already completed')) {
+    return new ApiError(409, 'order_closed', `the order is already ${lastKnownStatus}`, { status: lastKnownStatus });
+  }
+  return error;
+}

@@ -1,0 +1,33 @@
+/**
+ * Money as integer minor units (cents): sums and products never lose a cent.
+ * On the wire amounts are decimal strings with at most two decimals ("12.50").
+ */
+export type Cents = number;
+
+const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+
+export function isMoneyString(text: string): boolean {
+  return DECIMAL.test(text);
+}
+
+/** "12.5" → 1250. Throws on anything but a non-negative decimal with ≤ 2 decimals. */
+export function parseMoney(text: string): Cents {
+  const match = DECIMAL.exec(text);
+  if (!match) throw new RangeError(`not an amount: ${JSON.stringify(text)}`);
+  const fraction = (match[2] ?? '.').slice(1).padEnd(2, '0');
+  return Number(match[1]) * 100 + Number(fraction);
+}
+
+/** 1250 → "12.50" */
+export function formatMoney(cents: Cents): string {
+  if (!Number.isSafeInteger(cents)) throw new RangeError(`not a whole number of cents: ${cents}`);
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+export function lineTotal(unitPrice: Cents, quantity: number): Cents {
+  const total = unitPrice * quantity;
+  if (!Number.isSafeInteger(total)) throw new RangeError('amount too large');
+  return total;
+}

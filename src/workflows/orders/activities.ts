@@ -1,0 +1,37 @@
+/**
+ * The activities the order workflow calls, with the retry behaviour each needs.
+ * Read-model writes and registry look-ups are local activities (cheap: no extra
+ * task-queue round trip and fewer history events); provider calls are regular
+ * activities, so they survive a worker crash and retry with back-off.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { OrderActivities } from '../../activities/orders/activities';
+import type { ProviderActivities } from '../../activities/providers/activities';
+
+export const readModel = proxyLocalActivities<Pick<OrderActivities, 'projectOrder' | 'describeProviders'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '30 seconds' },
+});
+
+/**
+ * Provider calls with this provider's timeout: an activity lost with a crashed worker is
+ * retried as soon as its HTTP call could no longer be running (its timeout plus a margin).
+ */
+export function providerCallsFor(callTimeoutMs: number) {
+  const startToCloseTimeout = callTimeoutMs + 2_000;
+  const backoff = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
+  const quoting = proxyActivities<ProviderActivities>({ startToCloseTimeout, retry: { ...backoff, maximumAttempts: 5 } });
+  const placing = proxyActivities<ProviderActivities>({ startToCloseTimeout, retry: { ...backoff, maximumAttempts: 5 } });
+  // Compensation must eventually happen: retried until the provider answers.
+  const compensating = proxyActivities<ProviderActivities>({
+    startToCloseTimeout,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+  const polling = proxyActivities<ProviderActivities>({ startToCloseTimeout, retry: { ...backoff, maximumAttempts: 3 } });
+  return {
+    quote: quoting.quoteWithProvider,
+    place: placing.placeWithProvider,
+    cancel: compensating.cancelWithProvider,
+    poll: polling.pollProvider,
+  };
+}

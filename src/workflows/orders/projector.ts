@@ -1,0 +1,88 @@
+/**
+ * Publishes the order's picture: appends history entries, keeps the Temporal search
+ * attributes in step with the central status, and writes the read model through a
+ * local activity per change (cheap: one marker event, no task-queue round trip).
+ *
+ * Determinism: the number and order of projection calls depend only on the workflow's
+ * own logic (one per recorded change), never on how fast earlier writes completed —
+ * coalescing writes by "is one still in flight?" made replays schedule different
+ * commands, which test/replay caught.
+ */
+import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OrderStatus } from '../../domain/orders/status';
+import { OrderStatus as OrderStatusAttribute, Providers } from '../search-attributes';
+import { readModel } from './activities';
+import type { HistoryEntry, OrderProjection, OrderState, OrderWorkflowInput } from './types';
+
+export class Projector {
+  private lastStatus: OrderStatus | undefined;
+  private lastProviders: string;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly input: OrderWorkflowInput,
+    private readonly state: OrderState,
+    private readonly currentStatus: () => OrderStatus,
+  ) {
+    // A continued run already published its status; a fresh one has published nothing.
+    this.lastStatus = state.version > 0 ? currentStatus() : undefined;
+    this.lastProviders = this.providers().join(',');
+  }
+
+  record(entry: Omit<HistoryEntry, 'seq' | 'at'>): void {
+    const status = this.currentStatus();
+    const changed = status !== this.lastStatus;
+    this.state.unflushedHistory.push({
+      ...entry,
+      seq: this.state.nextSeq++,
+      at: new Date().toISOString(),
+      ...(changed ? { fromStatus: this.lastStatus, toStatus: status } : {}),
+    });
+    if (changed) {
+      log.info('order status changed', { orderId: this.input.orderId, from: this.lastStatus, to: status, reason: entry.reason });
+      upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
+      this.lastStatus = status;
+    }
+    const providers = this.providers();
+    if (providers.join(',') !== this.lastProviders) {
+      upsertSearchAttributes([{ key: Providers, value: providers }]);
+      this.lastProviders = providers.join(',');
+    }
+    this.state.version++;
+    this.write(this.snapshot());
+  }
+
+  /** Resolves once every projection issued so far is written. */
+  async flushed(): Promise<void> {
+    while (this.inFlight.size) await Promise.all(this.inFlight);
+  }
+
+  private write(projection: OrderProjection): void {
+    const written = projection.history.at(-1)?.seq ?? 0;
+    const call = readModel.projectOrder(projection).then(() => {
+      // Entries up to this projection are stored; later projections need not carry them.
+      this.state.unflushedHistory = this.state.unflushedHistory.filter((entry) => entry.seq > written);
+    });
+    this.inFlight.add(call);
+    void call.finally(() => this.inFlight.delete(call));
+  }
+
+  private snapshot(): OrderProjection {
+    return {
+      orderId: this.input.orderId,
+      version: this.state.version,
+      status: this.currentStatus(),
+      total: this.state.total,
+      outcomeReason: this.state.outcomeReason,
+      gateRequired: this.input.requiresGate,
+      gateOpen: this.state.gateOpen,
+      subOrders: this.state.subOrders.map((sub) => ({ ...sub, items: sub.items, triedProviders: [...sub.triedProviders] })),
+      history: [...this.state.unflushedHistory],
+    };
+  }
+
+  private providers(): string[] {
+    const names = new Set([...this.input.items.map((item) => item.provider), ...this.state.subOrders.map((sub) => sub.provider)]);
+    return [...names].sort();
+  }
+}
