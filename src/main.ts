@@ -12,6 +12,7 @@ import { createLogger } from './infra/logger';
 import { migrate } from './infra/migrate';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from './infra/temporal';
 import { resolveTemporalCli } from './infra/temporal-cli';
+import { startTracing } from './infra/tracing';
 import { startApi } from './processes/api';
 import { runSandbox } from './processes/sandbox';
 import { startWorker } from './processes/worker';
@@ -24,6 +25,9 @@ const commands: Record<string, () => Promise<void>> = {
     const logger = createLogger(config.LOG_LEVEL);
     const cleanup = new Cleanup();
     exitOnSignal(logger, () => cleanup.runAll(logger));
+    const serviceName = config.OTEL_SERVICE_NAME ?? 'durable-orders-api';
+    const tracing = startTracing({ serviceName, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
+    if (tracing) cleanup.add('tracing', () => tracing.shutdown());
     const api = await startApi({
       temporalAddress: config.TEMPORAL_ADDRESS,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -33,6 +37,7 @@ const commands: Record<string, () => Promise<void>> = {
       host: config.API_HOST,
       port: config.API_PORT,
       logger,
+      tracing,
     });
     cleanup.add('api', () => api.stop());
     logger.info({ url: api.url }, 'API listening');
@@ -41,7 +46,9 @@ const commands: Record<string, () => Promise<void>> = {
   async worker() {
     const config = loadConfig(workerConfigSchema);
     const logger = createLogger(config.LOG_LEVEL);
-    installTemporalRuntime(logger);
+    const serviceName = config.OTEL_SERVICE_NAME ?? 'durable-orders-worker';
+    const tracing = startTracing({ serviceName, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
+    installTemporalRuntime(logger, { metricsPort: config.WORKER_METRICS_PORT });
     const client = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
     const added = await ensureSearchAttributes(client);
     if (added.length) logger.info({ added }, 'registered search attributes');
@@ -52,8 +59,14 @@ const commands: Record<string, () => Promise<void>> = {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       databaseUrl: config.DATABASE_URL,
       logger,
+      metricsPort: config.WORKER_BUSINESS_METRICS_PORT,
+      shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+      tracing,
     });
-    exitOnSignal(logger, () => worker.stop());
+    exitOnSignal(logger, async () => {
+      await worker.stop();
+      await tracing?.shutdown();
+    });
     await worker.done;
   },
 

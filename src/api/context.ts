@@ -2,11 +2,13 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
 
 export interface ApiContext {
   prisma: PrismaClient;
   temporal: Client;
   logger: Logger;
+  metrics: Metrics;
   taskQueue: string;
   temporalUiUrl: string;
 }

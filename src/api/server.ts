@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
 
 export interface RunningServer {
   url: string;
@@ -9,7 +8,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(app: express.Express, host: string, port: number): Promise<RunningServer> {
+/** Serves `app` (an express app or any node:http handler). */
+export async function listen(app: http.RequestListener, host: string, port: number): Promise<RunningServer> {
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -22,7 +22,13 @@ export async function listen(app: express.Express, host: string, port: number): 
     port: actual,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Keep-alive connections turn idle as their last response ends: close them then,
+        // not after the keep-alive timeout.
+        const reaper = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(reaper);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -31,9 +31,26 @@ export const databaseSchema = z.object({
   DATABASE_URL: postgresUrl,
 });
 
+/** Tracing is off unless an OTLP endpoint is given (OpenTelemetry's own variable names). */
+export const tracingSchema = z.object({
+  /** OTLP/HTTP base URL, e.g. http://jaeger:4318; spans go to `<url>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+});
+
+export const workerRuntimeSchema = z.object({
+  /** The Temporal SDK's own Prometheus exporter (temporal_* metrics); off when unset. */
+  WORKER_METRICS_PORT: port.optional(),
+  /** Our metrics (business + process) from a worker process; off when unset. */
+  WORKER_BUSINESS_METRICS_PORT: port.optional(),
+  /** On shutdown, how long in-flight activities may finish before they are cancelled. */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+});
+
 export const apiConfigSchema = loggingSchema.extend({
   ...temporalSchema.shape,
   ...databaseSchema.shape,
+  ...tracingSchema.shape,
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
 });
@@ -41,6 +58,8 @@ export const apiConfigSchema = loggingSchema.extend({
 export const workerConfigSchema = loggingSchema.extend({
   ...temporalSchema.shape,
   ...databaseSchema.shape,
+  ...tracingSchema.shape,
+  ...workerRuntimeSchema.shape,
 });
 
 export const migrateConfigSchema = loggingSchema.extend(databaseSchema.shape);
@@ -52,6 +71,10 @@ export const migrateConfigSchema = loggingSchema.extend(databaseSchema.shape);
 export const devConfigSchema = loggingSchema.extend({
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...databaseSchema.partial().shape,
+  ...tracingSchema.shape,
+  ...workerRuntimeSchema.shape,
+  // The sandbox always exposes the SDK metrics, on a port of its own.
+  WORKER_METRICS_PORT: port.default(9464),
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   DATA_DIR: z.string().default('.data'),

@@ -3,7 +3,9 @@ import { createApp } from '../api/app';
 import { listen } from '../api/server';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
+import { createMetrics, type Metrics } from '../infra/metrics';
 import { connectClient } from '../infra/temporal';
+import type { Tracing } from '../infra/tracing';
 
 export interface ApiProcessOptions {
   temporalAddress: string;
@@ -14,6 +16,10 @@ export interface ApiProcessOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** This process's registry, served at /metrics; a fresh one when omitted. */
+  metrics?: Metrics;
+  /** Tracing on: the Temporal client passes the request's trace to the workflows it starts. */
+  tracing?: Tracing;
 }
 
 export interface RunningApi {
@@ -22,12 +28,13 @@ export interface RunningApi {
 }
 
 export async function startApi(options: ApiProcessOptions): Promise<RunningApi> {
-  const temporal = await connectClient(options.temporalAddress, options.namespace);
+  const temporal = await connectClient(options.temporalAddress, options.namespace, options.tracing?.clientInterceptors);
   const prisma = createPrisma(options.databaseUrl);
   const app = createApp({
     prisma,
     temporal,
     logger: options.logger,
+    metrics: options.metrics ?? createMetrics(),
     taskQueue: options.taskQueue,
     temporalUiUrl: options.temporalUiUrl,
   });
