@@ -148,20 +148,42 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
 
 /**
  * The Temporal SDK metrics (served by the SDK runtime on WORKER_METRICS_PORT) that our
- * dashboards and alert rules use. Checked against a live worker's endpoint in
- * test/infra/worker-process.test.ts. Histograms are listed by base name.
+ * dashboards and alert rules use, by base name (histograms add _bucket/_sum/_count).
+ * The SDK creates a series on its first event, so the `onEvent` ones appear only after
+ * a failure or a non-local activity; the others are checked against a live worker in
+ * test/infra/worker-process.test.ts.
  */
-export const TEMPORAL_SDK_METRICS = [
-  'temporal_workflow_completed',
-  'temporal_workflow_failed',
-  'temporal_workflow_task_execution_latency',
-  'temporal_workflow_task_schedule_to_start_latency',
-  'temporal_activity_execution_latency',
-  'temporal_activity_execution_failed',
-  'temporal_activity_schedule_to_start_latency',
-  'temporal_worker_task_slots_available',
-  'temporal_sticky_cache_size',
-] as const;
+export const TEMPORAL_SDK_METRICS = {
+  histograms: [
+    'temporal_workflow_endtoend_latency',
+    'temporal_workflow_task_schedule_to_start_latency',
+    'temporal_workflow_task_execution_latency',
+    'temporal_local_activity_execution_latency',
+    'temporal_activity_execution_latency',
+    'temporal_activity_schedule_to_start_latency',
+  ],
+  others: [
+    'temporal_workflow_completed',
+    'temporal_workflow_failed',
+    'temporal_activity_execution_failed',
+    'temporal_worker_task_slots_available',
+    'temporal_sticky_cache_size',
+    'temporal_num_pollers',
+  ],
+  onEvent: [
+    'temporal_workflow_failed',
+    'temporal_activity_execution_failed',
+    'temporal_activity_execution_latency',
+    'temporal_activity_schedule_to_start_latency',
+  ],
+} as const;
+
+/** Every SDK series name our dashboards may reference. */
+export function temporalSdkSeriesNames(): Set<string> {
+  const names = new Set<string>(TEMPORAL_SDK_METRICS.others);
+  for (const name of TEMPORAL_SDK_METRICS.histograms) for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
+  return names;
+}
 
 /** Every series name a scrape of our registry can produce (histograms expand to _bucket/_sum/_count). */
 export async function exportedSeriesNames(registry: Registry): Promise<Set<string>> {

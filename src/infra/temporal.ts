@@ -37,7 +37,14 @@ export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeO
     }),
     ...(options.metricsPort === undefined
       ? {}
-      : { telemetryOptions: { metrics: { prometheus: { bindAddress: `${options.metricsHost ?? '0.0.0.0'}:${options.metricsPort}` } } } }),
+      : {
+          telemetryOptions: {
+            metrics: {
+              // Seconds, like every other duration we export (the SDK's default is milliseconds).
+              prometheus: { bindAddress: `${options.metricsHost ?? '0.0.0.0'}:${options.metricsPort}`, useSecondsForDurations: true },
+            },
+          },
+        }),
   });
 }
 

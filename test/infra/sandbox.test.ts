@@ -27,6 +27,7 @@ describe('npm start (the all-in-one sandbox)', function () {
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      WORKER_METRICS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
     };
     delete env.TEMPORAL_ADDRESS;
@@ -55,11 +56,21 @@ describe('npm start (the all-in-one sandbox)', function () {
     assert.match(first.sandbox.output(), new RegExp(`Temporal UI\\s+http://localhost:${env.TEMPORAL_UI_PORT}`));
     const ui = await fetch(`http://localhost:${env.TEMPORAL_UI_PORT}/`);
     assert.equal(ui.status, 200, 'the Temporal Web UI answers');
+    assert.match(first.sandbox.output(), new RegExp(`Metrics\\s+${first.apiUrl}/metrics .* http://localhost:${env.WORKER_METRICS_PORT}/metrics`));
 
     const submitted = await request('POST', `${first.apiUrl}/orders`, {
       json: { customerId: 'sandbox-customer', items: [{ provider: 'p1', sku: 's1', quantity: 1 }] },
     });
     assert.equal(submitted.status, 202);
+    // One process, one registry: /metrics has the API's requests and the worker's declared metrics.
+    const metrics: string = (await request('GET', `${first.apiUrl}/metrics`)).body;
+    assert.match(metrics, /^http_server_requests_total\{method="POST",route="\/orders",status_code="202"\} 1$/m);
+    assert.match(metrics, /^# TYPE orders_processing_duration_seconds histogram$/m);
+    const sdk = await eventually(async () => {
+      const text: string = (await request('GET', `http://localhost:${env.WORKER_METRICS_PORT}/metrics`)).body;
+      return /^temporal_workflow_completed\{/m.test(text) ? text : undefined;
+    }, 15_000, 'temporal_workflow_completed from the SDK exporter');
+    assert.match(sdk, /^temporal_worker_task_slots_available\{/m);
     await stopWithCtrlC(first.sandbox);
 
     const second = await startSandbox();
