@@ -65,6 +65,9 @@ describe('tracing (OpenTelemetry, in-memory exporter)', () => {
       parent = span;
     }
     assert.equal(server.attributes['http.route'], '/orders');
+    // How an operator finds an order's trace: by its workflow id.
+    assert.equal(spans[0]!.attributes.temporalWorkflowId, submitted.body.workflowId);
+    assert.equal(spans[3]!.attributes.temporalWorkflowId, submitted.body.workflowId);
   });
 
   it('continues the trace in outbound HTTP calls (traceparent) and records a client span', async () => {
