@@ -72,8 +72,8 @@ export const devConfigSchema = loggingSchema.extend({
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...databaseSchema.partial().shape,
   ...tracingSchema.shape,
-  ...workerRuntimeSchema.shape,
-  // The sandbox always exposes the SDK metrics, on a port of its own.
+  WORKER_SHUTDOWN_GRACE_SECONDS: workerRuntimeSchema.shape.WORKER_SHUTDOWN_GRACE_SECONDS,
+  // The sandbox always exposes the SDK metrics, on a port of its own; its other metrics are on the API's /metrics.
   WORKER_METRICS_PORT: port.default(9464),
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
