@@ -11,12 +11,14 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { Worker } from '@temporalio/worker';
 import { createHttpClient } from '../../src/infra/http-client';
 import { createMetrics } from '../../src/infra/metrics';
+import { freePort } from '../../src/infra/ports';
 import { startTracing, type Tracing } from '../../src/infra/tracing';
 import { startApi, type RunningApi } from '../../src/processes/api';
 import { startWorker, type RunningWorker } from '../../src/processes/worker';
 import { replayWorkerOptions } from '../../src/worker/worker';
 import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
+import { spawnProject } from '../harness/processes';
 import { uniqueTaskQueue } from '../harness/services';
 
 describe('tracing (OpenTelemetry, in-memory exporter)', () => {
@@ -102,5 +104,46 @@ describe('tracing (OpenTelemetry, in-memory exporter)', () => {
     await handle.result();
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory(replayWorkerOptions(testEnv().workflowBundle), history, submitted.body.workflowId);
+  });
+});
+
+describe('tracing over OTLP (npm run api with OTEL_EXPORTER_OTLP_ENDPOINT)', function () {
+  this.timeout(120_000);
+
+  it('exports the request spans to the configured collector, flushing them on SIGTERM', async () => {
+    const received: { path: string; body: string }[] = [];
+    const collector = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const env = testEnv();
+    const api = spawnProject(['api'], {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      DATABASE_URL: env.databaseUrl,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(await freePort()),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+      OTEL_SERVICE_NAME: 'otlp-test-api',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      const [, url] = await api.waitFor(/"url":"([^"]+)".*API listening/);
+      const answered = await request('GET', `${url}/orders/00000000-0000-4000-8000-000000000000`);
+      assert.equal(answered.status, 404);
+      api.child.kill('SIGTERM');
+      assert.equal((await api.exited).code, 0, api.output());
+      const traces = received.filter((r) => r.path === '/v1/traces').map((r) => r.body).join('\n');
+      assert.match(traces, /otlp-test-api/, 'spans carry the service name');
+      assert.match(traces, /GET \/orders\/:id/, 'the server span is named by route');
+    } finally {
+      if (api.child.exitCode === null) api.child.kill('SIGKILL');
+      collector.close();
+    }
   });
 });
