@@ -21,7 +21,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/(workflow|common)$|\\.{1,2}/)',
+              regex: '^(?!@temporalio/(workflow|common)$|@temporalio/interceptors-opentelemetry/lib/workflow$|\\.{1,2}/)',
               message: 'Workflow code must be deterministic: import only @temporalio/workflow, @temporalio/common, types and pure modules.',
               allowTypeImports: true,
             },

@@ -3,9 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../src/worker/worker';
 
 async function main() {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
+  const { code } = await bundleWorkflowCode(workflowBundleOptions());
   const target = path.join(__dirname, '..', 'dist', 'workflow-bundle.js');
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(target, code);

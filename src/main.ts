@@ -13,6 +13,7 @@ import { createLogger } from './infra/logger';
 import { migrate } from './infra/migrate';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from './infra/temporal';
 import { resolveTemporalCli } from './infra/temporal-cli';
+import { startTracing } from './infra/tracing';
 import { startApi } from './processes/api';
 import { runSandbox } from './processes/sandbox';
 import { startWorker } from './processes/worker';
@@ -25,6 +26,9 @@ const commands: Record<string, () => Promise<void>> = {
     const logger = createLogger(config.LOG_LEVEL);
     const cleanup = new Cleanup();
     exitOnSignal(logger, () => cleanup.runAll(logger));
+    const serviceName = config.OTEL_SERVICE_NAME ?? 'durable-orders-api';
+    const tracing = startTracing({ serviceName, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
+    if (tracing) cleanup.add('tracing', () => tracing.shutdown());
     const api = await startApi({
       temporalAddress: config.TEMPORAL_ADDRESS,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -41,6 +45,7 @@ const commands: Record<string, () => Promise<void>> = {
         confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
         historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
       },
+      tracing,
     });
     cleanup.add('api', () => api.stop());
     logger.info({ url: api.url }, 'API listening');
@@ -49,7 +54,9 @@ const commands: Record<string, () => Promise<void>> = {
   async worker() {
     const config = loadConfig(workerConfigSchema);
     const logger = createLogger(config.LOG_LEVEL);
-    installTemporalRuntime(logger);
+    const serviceName = config.OTEL_SERVICE_NAME ?? 'durable-orders-worker';
+    const tracing = startTracing({ serviceName, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
+    installTemporalRuntime(logger, { metricsPort: config.WORKER_METRICS_PORT });
     const client = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
     const added = await ensureSearchAttributes(client);
     if (added.length) logger.info({ added }, 'registered search attributes');
@@ -63,8 +70,14 @@ const commands: Record<string, () => Promise<void>> = {
       providers: loadProviderRegistry(),
       callbackBaseUrl: config.PROVIDER_CALLBACK_URL,
       quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
+      metricsPort: config.WORKER_BUSINESS_METRICS_PORT,
+      shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+      tracing,
     });
-    exitOnSignal(logger, () => worker.stop());
+    exitOnSignal(logger, async () => {
+      await worker.stop();
+      await tracing?.shutdown();
+    });
     await worker.done;
   },
 

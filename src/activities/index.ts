@@ -1,8 +1,14 @@
 /** All activities, built from their dependencies (no globals: tests pass real or fake ones). */
+import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
 import { createOrderActivities, type OrderActivityDeps } from './orders/activities';
 import { createProviderActivities, type ProviderActivityDeps } from './providers/activities';
 
-export type ActivityDeps = OrderActivityDeps & ProviderActivityDeps;
+/**
+ * Metrics are recorded here, in activities, never in workflow code (src/infra/metrics.ts);
+ * the logger is the process's, for outbound-call logs (activity code also has `log`).
+ */
+export type ActivityDeps = OrderActivityDeps & ProviderActivityDeps & { metrics: Metrics; logger: Logger };
 
 export function createActivities(deps: ActivityDeps) {
   return {

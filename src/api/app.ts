@@ -1,7 +1,10 @@
 /** The REST API as an express app (no listening here: tests and entry points decide where). */
 import express from 'express';
+import { metricsEndpoint } from '../infra/metrics';
 import type { ApiContext } from './context';
 import { ApiError, errorHandler } from './errors';
+import { healthRouter } from './health/routes';
+import { observeRequests } from './observability';
 import { orderActionsRouter } from './orders/actions';
 import { ordersRouter } from './orders/routes';
 import { providerWebhooksRouter } from './providers/webhooks';
@@ -9,6 +12,7 @@ import { providerWebhooksRouter } from './providers/webhooks';
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(observeRequests(ctx.logger, ctx.metrics));
   // The raw body is kept for webhook signatures, which are computed over the exact bytes.
   app.use(
     express.json({
@@ -18,9 +22,8 @@ export function createApp(ctx: ApiContext): express.Express {
       },
     }),
   );
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRouter(ctx));
+  app.get('/metrics', metricsEndpoint(ctx.metrics.registry));
   app.use(ordersRouter(ctx));
   app.use(orderActionsRouter(ctx));
   app.use(providerWebhooksRouter(ctx));

@@ -3,11 +3,13 @@ import type { Client } from '@temporalio/client';
 import type { ProviderRegistry } from '../config/providers';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
 
 export interface ApiContext {
   prisma: PrismaClient;
   temporal: Client;
   logger: Logger;
+  metrics: Metrics;
   taskQueue: string;
   temporalUiUrl: string;
   providers: ProviderRegistry;

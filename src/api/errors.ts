@@ -50,7 +50,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
       apiError = new ApiError(error.status, 'bad_request', String(error.message ?? 'bad request'));
     } else {
-      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+      // req.log carries the request id (src/api/observability.ts).
+      (req.log ?? logger).error({ err: error, method: req.method, path: req.path }, 'unhandled error');
       apiError = new ApiError(500, 'internal', 'internal error');
     }
     const retryAfter = (apiError.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
 
 export interface RunningServer {
   url: string;
@@ -13,7 +12,8 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(app: express.Express, host: string, port: number): Promise<RunningServer> {
+/** Serves `app` (an express app or any node:http handler). */
+export async function listen(app: http.RequestListener, host: string, port: number): Promise<RunningServer> {
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -26,8 +26,12 @@ export async function listen(app: express.Express, host: string, port: number): 
     port: actual,
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
+        // Keep-alive connections turn idle as their last response ends: close them then,
+        // not after the keep-alive timeout. Past the grace period, cut whatever is left.
+        const reaper = setInterval(() => server.closeIdleConnections(), 50);
         const cut = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {
+          clearInterval(reaper);
           clearTimeout(cut);
           resolve();
         });

@@ -55,11 +55,28 @@ const operatorTokens = z
   .regex(/^[\w.@-]+:[^\s,:]{16,}(,[\w.@-]+:[^\s,:]{16,})*$/, 'expected name:token pairs separated by commas, tokens of 16+ characters')
   .transform((text) => new Map(text.split(',').map((pair) => pair.split(':').reverse() as [string, string])));
 
+/** Tracing is off unless an OTLP endpoint is given (OpenTelemetry's own variable names). */
+export const tracingSchema = z.object({
+  /** OTLP/HTTP base URL, e.g. http://jaeger:4318; spans go to `<url>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+});
+
+export const workerRuntimeSchema = z.object({
+  /** The Temporal SDK's own Prometheus exporter (temporal_* metrics); off when unset. */
+  WORKER_METRICS_PORT: port.optional(),
+  /** Our metrics (business + process) from a worker process; off when unset. */
+  WORKER_BUSINESS_METRICS_PORT: port.optional(),
+  /** On shutdown, how long in-flight activities may finish before they are cancelled. */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+});
+
 export const apiConfigSchema = loggingSchema.extend({
   ...temporalSchema.shape,
   ...databaseSchema.shape,
   ...providersSchema.shape,
   ...orderPolicySchema.shape,
+  ...tracingSchema.shape,
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   OPERATOR_TOKENS: operatorTokens.optional(),
@@ -72,6 +89,8 @@ export const workerConfigSchema = loggingSchema.extend({
   /** Our API's base URL as providers reach it, for webhooks (`<url>/providers/<name>/events`). */
   PROVIDER_CALLBACK_URL: z.url().optional(),
   QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
+  ...tracingSchema.shape,
+  ...workerRuntimeSchema.shape,
 });
 
 export const migrateConfigSchema = loggingSchema.extend(databaseSchema.shape);
@@ -83,6 +102,10 @@ export const migrateConfigSchema = loggingSchema.extend(databaseSchema.shape);
 export const devConfigSchema = loggingSchema.extend({
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...databaseSchema.partial().shape,
+  ...tracingSchema.shape,
+  WORKER_SHUTDOWN_GRACE_SECONDS: workerRuntimeSchema.shape.WORKER_SHUTDOWN_GRACE_SECONDS,
+  // The sandbox always exposes the SDK metrics, on a port of its own; its other metrics are on the API's /metrics.
+  WORKER_METRICS_PORT: port.default(9464),
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   ...orderPolicySchema.shape,

@@ -1,19 +1,29 @@
 /** Temporal connections, SDK logging and search-attribute registration for any cluster. */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { allSearchAttributes } from '../workflows/search-attributes';
 import type { Logger } from './logger';
 
-export async function connectClient(address: string, namespace: string): Promise<Client> {
+export async function connectClient(address: string, namespace: string, interceptors?: ClientInterceptors): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...(interceptors ? { interceptors } : {}) });
 }
 
 let runtimeInstalled = false;
 
-/** Routes the SDK's own logs (worker, workflow `log`, activity `log`) into our logger. Once per process. */
-export function installTemporalRuntime(logger: Logger): void {
+export interface TemporalRuntimeOptions {
+  /** Serve the SDK's own metrics (temporal_*, Prometheus text) on this port; off when undefined. */
+  metricsPort?: number;
+  metricsHost?: string;
+}
+
+/**
+ * Routes the SDK's own logs (worker, workflow `log`, activity `log` — each with its
+ * workflowId, runId, activity...) into our logger, and optionally starts the SDK's
+ * Prometheus exporter. Once per process: later calls change nothing.
+ */
+export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeOptions = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as LogLevel[]).find(
@@ -25,6 +35,16 @@ export function installTemporalRuntime(logger: Logger): void {
       const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[l];
       sdkLogger[method](meta ?? {}, message);
     }),
+    ...(options.metricsPort === undefined
+      ? {}
+      : {
+          telemetryOptions: {
+            metrics: {
+              // Seconds, like every other duration we export (the SDK's default is milliseconds).
+              prometheus: { bindAddress: `${options.metricsHost ?? '0.0.0.0'}:${options.metricsPort}`, useSecondsForDurations: true },
+            },
+          },
+        }),
   });
 }
 

@@ -4,7 +4,9 @@ import type { ApiContext } from '../api/context';
 import { listen } from '../api/server';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
+import { createMetrics, type Metrics } from '../infra/metrics';
 import { connectClient } from '../infra/temporal';
+import type { Tracing } from '../infra/tracing';
 
 export interface ApiProcessOptions {
   temporalAddress: string;
@@ -18,6 +20,10 @@ export interface ApiProcessOptions {
   providers: ApiContext['providers'];
   operators: ApiContext['operators'];
   orderPolicy: ApiContext['orderPolicy'];
+  /** This process's registry, served at /metrics; a fresh one when omitted. */
+  metrics?: Metrics;
+  /** Tracing on: the Temporal client passes the request's trace to the workflows it starts. */
+  tracing?: Tracing;
 }
 
 export interface RunningApi {
@@ -26,12 +32,13 @@ export interface RunningApi {
 }
 
 export async function startApi(options: ApiProcessOptions): Promise<RunningApi> {
-  const temporal = await connectClient(options.temporalAddress, options.namespace);
+  const temporal = await connectClient(options.temporalAddress, options.namespace, options.tracing?.clientInterceptors);
   const prisma = createPrisma(options.databaseUrl);
   const app = createApp({
     prisma,
     temporal,
     logger: options.logger,
+    metrics: options.metrics ?? createMetrics(),
     taskQueue: options.taskQueue,
     temporalUiUrl: options.temporalUiUrl,
     providers: options.providers,

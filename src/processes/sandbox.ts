@@ -9,11 +9,13 @@ import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
 import { createLogger } from '../infra/logger';
+import { createMetrics } from '../infra/metrics';
 import { assertPortFree } from '../infra/ports';
 import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
 import { sandboxProviders } from '../simulators/providers/sandbox-providers';
 import { ProviderSimulator } from '../simulators/providers/server';
+import { startTracing } from '../infra/tracing';
 import { startApi } from './api';
 import { startWorker } from './worker';
 
@@ -29,13 +31,20 @@ export async function runSandbox(): Promise<void> {
   exitOnSignal(logger, () => cleanup.runAll(logger));
 
   await assertPortFree(config.API_PORT, 'API', 'API_PORT');
+  await assertPortFree(config.WORKER_METRICS_PORT, 'Temporal SDK metrics', 'WORKER_METRICS_PORT');
   if (!config.TEMPORAL_ADDRESS) {
     await assertPortFree(config.TEMPORAL_PORT, 'Temporal', 'TEMPORAL_PORT');
     await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal UI', 'TEMPORAL_UI_PORT');
   }
   if (!config.DATABASE_URL) await assertPortFree(config.EMBEDDED_POSTGRES_PORT, 'PostgreSQL', 'EMBEDDED_POSTGRES_PORT');
 
-  installTemporalRuntime(logger);
+  const tracing = startTracing({
+    serviceName: config.OTEL_SERVICE_NAME ?? 'durable-orders',
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    logger,
+  });
+  if (tracing) cleanup.add('tracing', () => tracing.shutdown());
+  installTemporalRuntime(logger, { metricsPort: config.WORKER_METRICS_PORT });
   const infra = await startInfrastructure({
     logger,
     dataDir,
@@ -77,12 +86,16 @@ export async function runSandbox(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     databaseUrl: infra.databaseUrl,
     providers,
+    // One process, one registry: the API's /metrics shows the worker's business metrics too.
+    metrics: createMetrics(),
+    tracing,
   };
   const worker = await startWorker({
     ...common,
     logger: logger.child({ component: 'worker' }),
     callbackBaseUrl: apiUrl,
     quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
+    shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
   });
   cleanup.add('worker', () => worker.stop());
   worker.done.catch((error) => {
@@ -112,6 +125,9 @@ export async function runSandbox(): Promise<void> {
       '',
       `durable-orders is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  REST API      ${api.url}`,
+      `  Metrics       ${api.url}/metrics (service) · http://localhost:${config.WORKER_METRICS_PORT}/metrics (Temporal SDK)`,
+      `  Health        ${api.url}/healthz · ${api.url}/readyz`,
+      `  Tracing       ${config.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
       `  Temporal UI   ${temporalUiUrl}`,
       `  Temporal      ${infra.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
       `  PostgreSQL    ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded, port ${config.EMBEDDED_POSTGRES_PORT}`}`,

@@ -1,8 +1,9 @@
 /** Builds the order worker. Any number of these may poll one task queue. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type BundleOptions, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { discardWorkflowSpans, type Tracing } from '../infra/tracing';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +12,18 @@ export interface OrderWorkerOptions {
   deps: ActivityDeps;
   /** Pre-bundled workflow code; built once by `npm run build` (production) or by the test harness. */
   workflowBundle?: { code: string };
+  /** Tracing on: activity spans and the workflow-span sink. */
+  tracing?: Tracing;
+  /** How long in-flight activities may finish after shutdown is requested (SDK default: 0). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+/** Bundled into the workflow code: the OpenTelemetry workflow interceptors (no-ops unless tracing is on). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
+
+/** What every workflow bundle is built from: `npm run build`, the test harness, and source runs alike. */
+export function workflowBundleOptions(): Pick<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules'> {
+  return { workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES };
 }
 
 /** Prefers the bundle `npm run build` wrote when running compiled code; source runs bundle on start. */
@@ -18,15 +31,31 @@ export function workflowSource(bundle?: { code: string }): Pick<WorkerOptions, '
   if (bundle) return { workflowBundle: bundle };
   const prebuilt = path.join(__dirname, '..', '..', 'workflow-bundle.js');
   if (__filename.endsWith('.js') && fs.existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
-  return { workflowsPath: require.resolve('../workflows') };
+  return { workflowsPath: workflowBundleOptions().workflowsPath };
+}
+
+/**
+ * Options a replay worker needs besides its histories, so replays see what workers
+ * run: `Worker.runReplayHistories({ ...replayWorkerOptions(bundle) }, histories)`.
+ */
+export function replayWorkerOptions(bundle: { code: string }) {
+  return { workflowBundle: bundle, sinks: discardWorkflowSpans };
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  const source = workflowSource(options.workflowBundle);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...workflowSource(options.workflowBundle),
+    ...source,
     activities: createActivities(options.deps),
+    interceptors: {
+      // When bundling on start; a pre-built bundle has them already (workflowBundleOptions).
+      ...(source.workflowsPath ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
+      ...options.tracing?.workerOptions.interceptors,
+    },
+    sinks: options.tracing?.workerOptions.sinks ?? discardWorkflowSpans,
+    ...(options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime }),
   });
 }

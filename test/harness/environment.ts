@@ -15,6 +15,7 @@ import { migrate } from '../../src/infra/migrate';
 import { freePort } from '../../src/infra/ports';
 import { startInfrastructure, type Infrastructure } from '../../src/infra/stack';
 import { installTemporalRuntime } from '../../src/infra/temporal';
+import { workflowBundleOptions } from '../../src/worker/worker';
 
 export interface TestEnvironment {
   infra: Infrastructure;
@@ -53,7 +54,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
       ...(process.env.TEST_DATABASE_URL ? { databaseUrl: process.env.TEST_DATABASE_URL } : {}),
       ...(process.env.TEST_TEMPORAL_ADDRESS ? { temporalAddress: process.env.TEST_TEMPORAL_ADDRESS } : {}),
     }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger }),
+    bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietBundlerLogger }),
   ]);
   await migrate(infra.databaseUrl);
   const connection = await Connection.connect({ address: infra.temporalAddress });

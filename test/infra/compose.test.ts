@@ -42,9 +42,34 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('has Prometheus scrape the ports the API and workers are configured to serve metrics on', () => {
+    const scrape = parse(fs.readFileSync(path.join(ROOT, 'ops/prometheus/prometheus.yml'), 'utf8')).scrape_configs;
+    const targets = scrape.flatMap((job: any) => job.dns_sd_configs.flatMap((sd: any) => sd.names.map((n: string) => `${n}:${sd.port}`)));
+    const env = (command: string) => ours.find(([, s]) => s.command[0] === command)![1].environment;
+    assert.deepEqual(targets.sort(), [
+      `api:${env('api').API_PORT}`,
+      `worker:${env('worker').WORKER_BUSINESS_METRICS_PORT}`,
+      `worker:${env('worker').WORKER_METRICS_PORT}`,
+    ].sort());
+  });
+
+  it('sends traces to a service in the file, and mounts only files that exist', () => {
+    for (const [, service] of ours) {
+      const endpoint = service.environment.OTEL_EXPORTER_OTLP_ENDPOINT;
+      if (endpoint) assert.ok(services[new URL(endpoint).hostname], endpoint);
+    }
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = String(volume).split(':')[0]!;
+        if (source.startsWith('.')) assert.ok(fs.existsSync(path.join(ROOT, source)), `${name} mounts ${source}`);
+      }
+    }
+    for (const name of ['prometheus', 'grafana', 'jaeger']) assert.ok(services[name], name);
+  });
+
   it('pins every third-party image to a version', () => {
     for (const [name, service] of Object.entries(services)) {
-      if (service.image) assert.match(service.image, /:[0-9][\w.-]*$/, `${name} image ${service.image}`);
+      if (service.image) assert.match(service.image, /:v?[0-9][\w.-]*$/, `${name} image ${service.image}`);
     }
   });
 });

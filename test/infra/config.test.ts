@@ -24,6 +24,16 @@ describe('configuration (zod, at start-up)', () => {
     assert.throws(() => parseConfig(apiConfigSchema, { ...valid, DATABASE_URL: 'mysql://x' }), /DATABASE_URL: expected a postgres/);
   });
 
+  it('leaves tracing and worker metrics off unless configured, and validates them', () => {
+    const worker = parseConfig(workerConfigSchema, valid);
+    assert.equal(worker.OTEL_EXPORTER_OTLP_ENDPOINT, undefined);
+    assert.equal(worker.WORKER_METRICS_PORT, undefined);
+    assert.equal(worker.WORKER_BUSINESS_METRICS_PORT, undefined);
+    assert.equal(worker.WORKER_SHUTDOWN_GRACE_SECONDS, 30);
+    assert.throws(() => parseConfig(workerConfigSchema, { ...valid, OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger' }), /OTEL_EXPORTER_OTLP_ENDPOINT:/);
+    assert.throws(() => parseConfig(workerConfigSchema, { ...valid, WORKER_METRICS_PORT: '99999' }), /WORKER_METRICS_PORT:/);
+  });
+
   it('treats empty variables as unset', () => {
     assert.throws(() => parseConfig(apiConfigSchema, { ...valid, DATABASE_URL: '' }), /DATABASE_URL is required/);
   });

@@ -28,6 +28,7 @@ describe('npm start (the all-in-one sandbox)', function () {
       TEMPORAL_UI_PORT: String(await freePort()),
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       SIMULATOR_PORT: String(await freePort()),
+      WORKER_METRICS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
     };
     delete env.TEMPORAL_ADDRESS;
@@ -56,11 +57,22 @@ describe('npm start (the all-in-one sandbox)', function () {
     assert.match(first.sandbox.output(), new RegExp(`Temporal UI\\s+http://localhost:${env.TEMPORAL_UI_PORT}`));
     const ui = await fetch(`http://localhost:${env.TEMPORAL_UI_PORT}/`);
     assert.equal(ui.status, 200, 'the Temporal Web UI answers');
+    assert.match(first.sandbox.output(), new RegExp(`Metrics\\s+${first.apiUrl}/metrics .* http://localhost:${env.WORKER_METRICS_PORT}/metrics`));
 
     const submitted = await request('POST', `${first.apiUrl}/orders`, {
       json: { customerId: 'sandbox-customer', items: [{ provider: 'pizza', sku: 'margherita', quantity: 1 }], delivery: { address: 'here' } },
     });
     assert.equal(submitted.status, 202);
+    // One process, one registry: /metrics has the API's requests and the worker's declared metrics.
+    const metrics: string = (await request('GET', `${first.apiUrl}/metrics`)).body;
+    assert.match(metrics, /^http_server_requests_total\{method="POST",route="\/orders",status_code="202"\} 1$/m);
+    assert.match(metrics, /^# TYPE orders_processing_duration_seconds histogram$/m);
+    const sdk = await eventually(async () => {
+      const text: string = (await request('GET', `http://localhost:${env.WORKER_METRICS_PORT}/metrics`)).body;
+      // The order's quote activity ran (the sandbox's demo providers take seconds to deliver).
+      return /^temporal_activity_execution_latency_bucket\{/m.test(text) ? text : undefined;
+    }, 15_000, 'temporal_activity_execution_latency from the SDK exporter');
+    assert.match(sdk, /^temporal_worker_task_slots_available\{/m);
     await stopWithCtrlC(first.sandbox);
 
     const second = await startSandbox();

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { replayWorkerOptions } from '../../src/worker/worker';
 import { testEnv } from '../harness/environment';
 import { HISTORIES_DIR } from '../harness/replay';
 
@@ -21,7 +22,7 @@ describe('replay of recorded order histories', () => {
   for (const file of files) {
     it(`replays ${file} without non-determinism`, async () => {
       const history = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
-      await Worker.runReplayHistory({ workflowBundle: testEnv().workflowBundle }, history, path.basename(file, '.json'));
+      await Worker.runReplayHistory(replayWorkerOptions(testEnv().workflowBundle), history, path.basename(file, '.json'));
     });
   }
 });

@@ -6,14 +6,16 @@
  */
 import type { ProviderRegistry } from '../../config/providers';
 import type { PrismaClient } from '../../infra/database';
+import type { Metrics } from '../../infra/metrics';
 import type { OrderProjection, ProviderPolicy } from '../../workflows/orders/types';
 
 export interface OrderActivityDeps {
   prisma: PrismaClient;
   providers: ProviderRegistry;
+  metrics: Metrics;
 }
 
-export function createOrderActivities({ prisma, providers }: OrderActivityDeps) {
+export function createOrderActivities({ prisma, providers, metrics }: OrderActivityDeps) {
   return {
     async projectOrder(projection: OrderProjection): Promise<{ applied: boolean }> {
       return prisma.$transaction(async (tx) => {
@@ -52,7 +54,7 @@ export function createOrderActivities({ prisma, providers }: OrderActivityDeps) 
           }
         }
         // History is append-only and keyed by seq: safe to write even from a stale projection.
-        await tx.orderHistory.createMany({
+        const inserted = await tx.orderHistory.createManyAndReturn({
           data: projection.history.map((entry) => ({
             orderId: projection.orderId,
             seq: entry.seq,
@@ -66,7 +68,11 @@ export function createOrderActivities({ prisma, providers }: OrderActivityDeps) 
           })),
           skipDuplicates: true,
         });
-        return { applied: count === 1 };
+        return { applied: count === 1, inserted };
+      }).then(({ applied, inserted }) => {
+        // Only rows this call inserted are counted, so a retried projection never counts twice.
+        for (const row of inserted) recordTransition(metrics, row);
+        return { applied };
       });
     },
 
@@ -93,3 +99,14 @@ export function createOrderActivities({ prisma, providers }: OrderActivityDeps) 
 }
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;
+
+function recordTransition(metrics: Metrics, row: { fromStatus: string | null; toStatus: string | null; details: unknown }): void {
+  if (!row.toStatus) return;
+  const details = (row.details ?? {}) as { statusSeconds?: number; orderSeconds?: number };
+  if (row.fromStatus && details.statusSeconds !== undefined) {
+    metrics.business.orderStatusSeconds.observe({ status: row.fromStatus }, details.statusSeconds);
+  }
+  if (details.orderSeconds !== undefined) {
+    metrics.business.orderProcessingSeconds.observe({ final_status: row.toStatus }, details.orderSeconds);
+  }
+}

@@ -7,6 +7,9 @@
 import type { ProviderRegistry } from '../../config/providers';
 import { canonicalJson, sha256 } from '../../infra/canonical-json';
 import type { PrismaClient } from '../../infra/database';
+import { createHttpClient } from '../../infra/http-client';
+import type { Logger } from '../../infra/logger';
+import type { Metrics } from '../../infra/metrics';
 import type { OrderItem, Quote } from '../../workflows/orders/types';
 import { HttpProviderAdapter, type PlaceRequest, type ProviderAdapter } from './http-adapter';
 
@@ -16,6 +19,8 @@ export interface ProviderActivityDeps {
   /** Base URL of our API as providers reach it; webhooks go to `<base>/providers/<name>/events`. */
   callbackBaseUrl?: string | undefined;
   quoteCacheTtlMs: number;
+  metrics: Metrics;
+  logger: Logger;
   /** Tests and other integrations may supply adapters; default is HTTP for every provider. */
   adapterFor?: (provider: string) => ProviderAdapter;
 }
@@ -26,7 +31,10 @@ export function createProviderActivities(deps: ProviderActivityDeps) {
     if (deps.adapterFor) return deps.adapterFor(name);
     const config = deps.providers.get(name);
     if (!config) throw new Error(`unknown provider ${name}`);
-    if (!adapters.has(name)) adapters.set(name, new HttpProviderAdapter(config));
+    if (!adapters.has(name)) {
+      const http = createHttpClient({ target: `provider:${name}`, logger: deps.logger, metrics: deps.metrics, timeoutMs: config.timeoutMs });
+      adapters.set(name, new HttpProviderAdapter(config, http, deps.metrics.business));
+    }
     return adapters.get(name)!;
   };
 

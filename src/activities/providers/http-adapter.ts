@@ -8,6 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { formatMoney, parseMoney } from '../../domain/money';
 import { PROVIDER_REPORTS, type ProviderReport } from '../../domain/orders/sub-orders';
 import type { ProviderConfig } from '../../config/providers';
+import type { HttpClient } from '../../infra/http-client';
+import type { BusinessMetrics } from '../../infra/metrics';
 import type { Delivery, OrderItem, Quote } from '../../workflows/orders/types';
 
 export interface PlaceRequest {
@@ -46,10 +48,14 @@ function asReport(status: unknown): ProviderReport | undefined {
 }
 
 export class HttpProviderAdapter implements ProviderAdapter {
-  constructor(private readonly config: ProviderConfig) {}
+  constructor(
+    private readonly config: ProviderConfig,
+    private readonly http: HttpClient,
+    private readonly metrics: BusinessMetrics,
+  ) {}
 
   async quote(items: Pick<OrderItem, 'sku' | 'quantity'>[]): Promise<Quote> {
-    const { body } = await this.call('POST', '/quotes', { items: items.map(({ sku, quantity }) => ({ sku, quantity })) });
+    const { body } = await this.call('quote', 'POST', '/quotes', { items: items.map(({ sku, quantity }) => ({ sku, quantity })) });
     const lines = (body.lines as { sku: string; quantity: number; unitPrice: string }[]).map((line) => ({
       sku: line.sku,
       quantity: line.quantity,
@@ -60,6 +66,7 @@ export class HttpProviderAdapter implements ProviderAdapter {
 
   async place(request: PlaceRequest): Promise<PlaceResult> {
     const { body } = await this.call(
+      'place',
       'POST',
       '/orders',
       {
@@ -81,6 +88,7 @@ export class HttpProviderAdapter implements ProviderAdapter {
 
   async cancel(providerOrderId: string, idempotencyKey: string, reason: string): Promise<CancelResult> {
     const { status, body } = await this.call(
+      'cancel',
       'POST',
       `/orders/${encodeURIComponent(providerOrderId)}/cancel`,
       { reason },
@@ -91,11 +99,34 @@ export class HttpProviderAdapter implements ProviderAdapter {
   }
 
   async status(providerOrderId: string): Promise<ProviderReport | undefined> {
-    const { body } = await this.call('GET', `/orders/${encodeURIComponent(providerOrderId)}`);
+    const { body } = await this.call('status', 'GET', `/orders/${encodeURIComponent(providerOrderId)}`);
     return asReport(body.status);
   }
 
+  /** One call to the provider, with latency and error metrics by provider and operation. */
   private async call(
+    operation: string,
+    method: string,
+    path: string,
+    payload?: unknown,
+    idempotencyKey?: string,
+    acceptedErrors: number[] = [],
+  ): Promise<{ status: number; body: any }> {
+    const labels = { provider: this.config.name, operation };
+    const stop = this.metrics.providerCallSeconds.startTimer(labels);
+    try {
+      const result = await this.send(method, path, payload, idempotencyKey, acceptedErrors);
+      stop({ outcome: 'ok' });
+      return result;
+    } catch (error) {
+      stop({ outcome: 'error' });
+      const reason = error instanceof ApplicationFailure ? (error.type ?? 'refused') : /timeout|abort/i.test(String(error)) ? 'timeout' : /answered 5/.test(String(error)) ? 'http_5xx' : 'network';
+      this.metrics.providerCallErrors.inc({ ...labels, reason });
+      throw error;
+    }
+  }
+
+  private async send(
     method: string,
     path: string,
     payload?: unknown,
@@ -105,7 +136,7 @@ export class HttpProviderAdapter implements ProviderAdapter {
     const url = new URL(this.config.baseUrl.replace(/\/$/, '') + path);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await this.http(url, {
         method,
         headers: {
           accept: 'application/json',
@@ -113,7 +144,6 @@ export class HttpProviderAdapter implements ProviderAdapter {
           ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
         },
         ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-        signal: AbortSignal.timeout(this.config.timeoutMs),
       });
     } catch (error) {
       // Timeouts and refused connections: retryable, the engine backs off.

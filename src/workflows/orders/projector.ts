@@ -9,7 +9,7 @@
  * commands, which test/replay caught.
  */
 import { log, upsertSearchAttributes } from '@temporalio/workflow';
-import type { OrderStatus } from '../../domain/orders/status';
+import { isFinal, type OrderStatus } from '../../domain/orders/status';
 import { OrderStatus as OrderStatusAttribute, Providers } from '../search-attributes';
 import { readModel } from './activities';
 import type { HistoryEntry, OrderProjection, OrderState, OrderWorkflowInput } from './types';
@@ -32,12 +32,15 @@ export class Projector {
   record(entry: Omit<HistoryEntry, 'seq' | 'at'>): void {
     const status = this.currentStatus();
     const changed = status !== this.lastStatus;
+    const now = Date.now(); // workflow time: deterministic on replay
+    this.state.receivedAt ??= now;
     this.state.unflushedHistory.push({
       ...entry,
       seq: this.state.nextSeq++,
-      at: new Date().toISOString(),
-      ...(changed ? { fromStatus: this.lastStatus, toStatus: status } : {}),
+      at: new Date(now).toISOString(),
+      ...(changed ? { fromStatus: this.lastStatus, toStatus: status, details: { ...entry.details, ...this.durations(status, now) } } : {}),
     });
+    if (changed) this.state.statusSince = now;
     if (changed) {
       log.info('order status changed', { orderId: this.input.orderId, from: this.lastStatus, to: status, reason: entry.reason });
       upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
@@ -79,6 +82,14 @@ export class Projector {
       subOrders: this.state.subOrders.map((sub) => ({ ...sub, items: sub.items, triedProviders: [...sub.triedProviders] })),
       history: [...this.state.unflushedHistory],
     };
+  }
+
+  /** Seconds spent in the status being left, and for a final status the order's whole time. */
+  private durations(next: OrderStatus, now: number): Record<string, number> {
+    const seconds = (since: number | undefined) => (since === undefined ? undefined : (now - since) / 1000);
+    const inPrevious = seconds(this.state.statusSince);
+    const total = isFinal(next) ? seconds(this.state.receivedAt) : undefined;
+    return { ...(inPrevious === undefined ? {} : { statusSeconds: inPrevious }), ...(total === undefined ? {} : { orderSeconds: total }) };
   }
 
   private providers(): string[] {

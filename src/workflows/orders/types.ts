@@ -107,6 +107,9 @@ export interface OrderState {
   providers: Record<string, ProviderPolicy>;
   subOrders: SubOrderState[];
   total: Cents;
+  /** Workflow time of the first record, and of the last status change (for the duration metrics). */
+  receivedAt?: number | undefined;
+  statusSince?: number | undefined;
   /** History entries not yet written to the read model, and the next sequence number. */
   unflushedHistory: HistoryEntry[];
   nextSeq: number;

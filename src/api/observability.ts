@@ -1,0 +1,85 @@
+/**
+ * What every inbound request gets before any route: a request id (the caller's
+ * `X-Request-Id` when sane, else a new one; echoed in the response), one log line when
+ * it finishes (method, route pattern, status, duration), the HTTP metrics, and the route
+ * pattern on the request's trace span. Route patterns, never raw URLs, label metrics and
+ * spans, so ids in paths cannot explode their cardinality.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context, trace, type Context } from '@opentelemetry/api';
+import type { Request, RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+/** The express route pattern that matched (`/orders/:id`), or `unmatched`. */
+export function routePattern(req: IncomingMessage): string {
+  const { route, baseUrl } = req as Request;
+  return route?.path === undefined ? 'unmatched' : `${baseUrl ?? ''}${String(route.path)}`;
+}
+
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+/** The completion line's fields. No headers, bodies or query strings: they are where secrets live. */
+function requestSummary(req: IncomingMessage, res: ServerResponse, durationMs: number) {
+  const traceId = requestSpan(req)?.spanContext().traceId;
+  return {
+    method: req.method,
+    route: routePattern(req),
+    path: (req as Request).path ?? req.url?.split('?')[0],
+    statusCode: res.statusCode,
+    durationMs,
+    ...(traceId ? { traceId } : {}),
+  };
+}
+
+/** The trace context current when the request entered express (the HTTP server span when tracing is on). */
+const requestContext = Symbol('trace context of the request');
+function requestSpan(req: IncomingMessage) {
+  const ctx = (req as IncomingMessage & { [requestContext]?: Context })[requestContext];
+  return ctx && trace.getSpan(ctx);
+}
+
+export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler[] {
+  const http = pinoHttp({
+    logger,
+    genReqId: requestId,
+    // req.log is a child carrying only reqId; the request itself is summarised once, when it ends.
+    quietReqLogger: true,
+    quietResLogger: true,
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: (req, res) => `${req.method} ${routePattern(req)} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${routePattern(req)} ${res.statusCode}`,
+    customSuccessObject: (req, res, value) => requestSummary(req, res, value.responseTime),
+    customErrorObject: (req, res, _error, value) => requestSummary(req, res, value.responseTime),
+  });
+
+  const measure: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    (req as IncomingMessage & { [requestContext]?: Context })[requestContext] = context.active();
+    res.once('finish', () => {
+      const route = routePattern(req);
+      const labels = { method: req.method, route, status_code: String(res.statusCode) };
+      metrics.http.serverRequests.inc(labels);
+      metrics.http.serverDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      // The HTTP instrumentation names server spans by method only; it cannot know express's routes.
+      const span = requestSpan(req);
+      if (span && route !== 'unmatched') {
+        span.setAttribute('http.route', route);
+        span.updateName(`${req.method} ${route}`);
+      }
+    });
+    next();
+  };
+
+  return [measure, http];
+}

@@ -1,0 +1,142 @@
+/**
+ * What every request gets (src/api/observability.ts): a request id, one log line with the
+ * route pattern, route-labelled metrics, no secrets in logs; plus health, readiness and
+ * a graceful close.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { createApp } from '../../src/api/app';
+import { listen, type RunningServer } from '../../src/api/server';
+import { createPrisma } from '../../src/infra/database';
+import { createMetrics } from '../../src/infra/metrics';
+import { freePort } from '../../src/infra/ports';
+import { testEnv } from '../harness/environment';
+import { request } from '../harness/http';
+import { captureLogs, type CapturedLogs } from '../harness/logs';
+
+async function startApp(logs: CapturedLogs, prisma = testEnv().prisma): Promise<RunningServer> {
+  const app = createApp({
+    prisma,
+    temporal: testEnv().client,
+    logger: logs.logger,
+    metrics: createMetrics(),
+    taskQueue: 'unused',
+    temporalUiUrl: 'http://temporal-ui.test',
+    providers: new Map(),
+    operators: new Map(),
+    orderPolicy: { deadlineMs: 60_000, confirmationTimeoutMs: 60_000 },
+  });
+  return listen(app, '127.0.0.1', 0);
+}
+
+describe('API observability (request ids, request logs, metrics, health)', () => {
+  let logs: CapturedLogs;
+  let server: RunningServer;
+  beforeEach(async () => {
+    logs = captureLogs();
+    server = await startApp(logs);
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('gives every request an id, honouring a sane incoming X-Request-Id, and echoes it', async () => {
+    const generated = await request('GET', `${server.url}/healthz`);
+    assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    const honoured = await request('GET', `${server.url}/healthz`, { headers: { 'X-Request-Id': 'edge-42' } });
+    assert.equal(honoured.headers.get('x-request-id'), 'edge-42');
+    const replaced = await request('GET', `${server.url}/healthz`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
+    assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('logs one line per request with method, route pattern, status, duration and request id', async () => {
+    const id = randomUUID();
+    await request('GET', `${server.url}/orders/${id}`, { headers: { 'X-Request-Id': 'req-1' } });
+    await request('GET', `${server.url}/no/such/route`, { headers: { 'X-Request-Id': 'req-2' } });
+    const [found] = logs.lines((line) => line.reqId === 'req-1' && line.statusCode !== undefined);
+    assert.ok(found, logs.text());
+    assert.equal(found.method, 'GET');
+    assert.equal(found.route, '/orders/:id');
+    assert.equal(found.path, `/orders/${id}`);
+    assert.equal(found.statusCode, 404);
+    assert.equal(typeof found.durationMs, 'number');
+    assert.equal(found.msg, 'GET /orders/:id 404');
+    const [unknown] = logs.lines((line) => line.reqId === 'req-2' && line.statusCode !== undefined);
+    assert.equal(unknown?.route, 'unmatched');
+  });
+
+  it('never logs credentials: Authorization, cookies, passwords, tokens', async () => {
+    const secrets = ['Bearer s3cr3t-bearer-token', 'session=c00kie-secret', 'hunter2-password', 'tok-123-secret'];
+    await request('POST', `${server.url}/orders`, {
+      headers: { Authorization: secrets[0]!, Cookie: secrets[1]! },
+      json: { customerId: '', password: secrets[2], token: secrets[3], items: [] },
+    });
+    // Whatever a developer passes to the logger, the same keys are censored.
+    logs.logger.info({ password: secrets[2], user: { token: secrets[3] }, req: { headers: { authorization: secrets[0], cookie: secrets[1] } } }, 'careless');
+    const text = logs.text();
+    assert.ok(logs.lines((line) => line.route === '/orders' && line.statusCode === 400).length === 1, text);
+    assert.match(text, /\[redacted\]/);
+    for (const secret of secrets) assert.ok(!text.includes(secret), `"${secret}" reached the log:\n${text}`);
+  });
+
+  it('counts requests and latency at /metrics by method, route pattern and status, never by raw URL', async () => {
+    const ids = [randomUUID(), randomUUID()];
+    for (const id of ids) await request('GET', `${server.url}/orders/${id}`);
+    await request('GET', `${server.url}/no/such/route/${ids[0]}`);
+    const scrape = await request('GET', `${server.url}/metrics`);
+    assert.equal(scrape.status, 200);
+    const text: string = scrape.body;
+    assert.match(text, /^http_server_requests_total\{method="GET",route="\/orders\/:id",status_code="404"\} 2$/m);
+    assert.match(text, /^http_server_requests_total\{method="GET",route="unmatched",status_code="404"\} 1$/m);
+    assert.match(text, /^http_server_request_duration_seconds_count\{method="GET",route="\/orders\/:id",status_code="404"\} 2$/m);
+    assert.match(text, /^process_cpu_user_seconds_total /m, 'process metrics');
+    for (const id of ids) assert.ok(!text.includes(id), 'a raw URL became a label');
+
+    await request('GET', `${server.url}/orders/${randomUUID()}`);
+    const again: string = (await request('GET', `${server.url}/metrics`)).body;
+    assert.match(again, /^http_server_requests_total\{method="GET",route="\/orders\/:id",status_code="404"\} 3$/m);
+  });
+
+  it('answers /healthz, and /readyz 200 when Temporal and PostgreSQL answer', async () => {
+    assert.deepEqual((await request('GET', `${server.url}/healthz`)).body, { status: 'ok' });
+    const ready = await request('GET', `${server.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body, { status: 'ready', checks: { temporal: { status: 'up' }, database: { status: 'up' } } });
+  });
+
+  it('answers /readyz 503 naming the database when PostgreSQL is unreachable', async () => {
+    const unreachable = createPrisma(`postgresql://nobody:x@127.0.0.1:${await freePort()}/nothing`);
+    const broken = await startApp(logs, unreachable);
+    try {
+      const response = await request('GET', `${broken.url}/readyz`);
+      assert.equal(response.status, 503);
+      assert.equal(response.body.status, 'not_ready');
+      assert.deepEqual(response.body.checks.temporal, { status: 'up' });
+      assert.equal(response.body.checks.database.status, 'down');
+      assert.equal(typeof response.body.checks.database.error, 'string');
+      assert.equal((await request('GET', `${broken.url}/healthz`)).status, 200, 'still alive, just not ready');
+    } finally {
+      await broken.close();
+      await unreachable.$disconnect();
+    }
+  });
+});
+
+describe('graceful close of the HTTP server', () => {
+  it('finishes a request in flight, then stops accepting connections', async () => {
+    const app = express();
+    app.get('/slow', (_req, res) => void setTimeout(() => res.json({ finished: true }), 400));
+    const server = await listen(app, '127.0.0.1', 0);
+    const inFlight = request('GET', `${server.url}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closeStarted = Date.now();
+    const closing = server.close();
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, { finished: true });
+    await closing;
+    assert.ok(Date.now() - closeStarted < 1_500, 'closed soon after the last response, not after the keep-alive timeout');
+    await assert.rejects(fetch(`${server.url}/slow`));
+  });
+});
