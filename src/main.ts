@@ -6,7 +6,7 @@
  *   migrate   apply pending SQL migrations (npm run db:migrate)
  *   temporal-cli  find or build the Temporal CLI and print its path
  */
-import { apiConfigSchema, ConfigError, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
+import { apiConfigSchema, ConfigError, loadConfig, migrateConfigSchema, queuePolicyFrom, workerConfigSchema } from './config';
 import { loadProviderRegistry } from './config/providers';
 import { Cleanup, exitOnSignal } from './infra/lifecycle';
 import { createLogger } from './infra/logger';
@@ -45,6 +45,7 @@ const commands: Record<string, () => Promise<void>> = {
         confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
         historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
       },
+      queuePolicy: queuePolicyFrom(config),
       tracing,
     });
     cleanup.add('api', () => api.stop());

@@ -4,7 +4,9 @@ import { metricsEndpoint } from '../infra/metrics';
 import type { ApiContext } from './context';
 import { ApiError, errorHandler } from './errors';
 import { healthRouter } from './health/routes';
+import { consoleRouter } from './console/routes';
 import { observeRequests } from './observability';
+import { opsRouter } from './ops/routes';
 import { orderActionsRouter } from './orders/actions';
 import { ordersRouter } from './orders/routes';
 import { providerWebhooksRouter } from './providers/webhooks';
@@ -27,6 +29,8 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(ordersRouter(ctx));
   app.use(orderActionsRouter(ctx));
   app.use(providerWebhooksRouter(ctx));
+  app.use(opsRouter(ctx));
+  app.use(consoleRouter());
   app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -1,5 +1,6 @@
 /** What every route needs, handed to the app once at start-up. */
 import type { Client } from '@temporalio/client';
+import type { QueuePolicy } from '../domain/ops/queue';
 import type { ProviderRegistry } from '../config/providers';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
@@ -16,4 +17,6 @@ export interface ApiContext {
   /** Operator bearer token → operator name. */
   operators: ReadonlyMap<string, string>;
   orderPolicy: { deadlineMs: number; confirmationTimeoutMs: number; historyEventLimit?: number | undefined };
+  /** The work queue's rules and the stuck thresholds. */
+  queuePolicy: QueuePolicy;
 }

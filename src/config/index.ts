@@ -4,6 +4,8 @@
  * variable stops it at start-up with one line naming the variable.
  */
 import { z } from 'zod';
+import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../domain/ops/queue';
+import { parseStuckThresholds } from '../domain/orders/stuck';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -49,6 +51,36 @@ export const orderPolicySchema = z.object({
   ORDER_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(20).optional(),
 });
 
+/** The operators' work queue and the "stuck" rule (src/domain/ops/queue.ts, src/domain/orders/stuck.ts). */
+export const queuePolicySchema = z.object({
+  /** `STATUS:seconds,…` overriding the per-status stuck thresholds, e.g. `DISPATCHED:300,IN_PROGRESS:1800`. */
+  STUCK_AFTER_SECONDS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseStuckThresholds(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  QUEUE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(DEFAULT_QUEUE_POLICY.maxInFlight),
+  QUEUE_LEASE_SECONDS: seconds.default(DEFAULT_QUEUE_POLICY.leaseMs / 1000),
+  QUEUE_AWAITING_CONFIRMATION_SECONDS: seconds.default(DEFAULT_QUEUE_POLICY.awaitingConfirmationMs / 1000),
+  QUEUE_REQUEUE_AFTER_DONE_SECONDS: seconds.default(DEFAULT_QUEUE_POLICY.requeueAfterDoneMs / 1000),
+});
+
+export function queuePolicyFrom(config: z.infer<typeof queuePolicySchema>): QueuePolicy {
+  return {
+    maxInFlight: config.QUEUE_MAX_IN_FLIGHT,
+    leaseMs: config.QUEUE_LEASE_SECONDS * 1000,
+    awaitingConfirmationMs: config.QUEUE_AWAITING_CONFIRMATION_SECONDS * 1000,
+    requeueAfterDoneMs: config.QUEUE_REQUEUE_AFTER_DONE_SECONDS * 1000,
+    stuck: config.STUCK_AFTER_SECONDS,
+  };
+}
+
 /** `name:token,name:token` — bearer tokens that identify operators. */
 const operatorTokens = z
   .string()
@@ -77,6 +109,7 @@ export const apiConfigSchema = loggingSchema.extend({
   ...providersSchema.shape,
   ...orderPolicySchema.shape,
   ...tracingSchema.shape,
+  ...queuePolicySchema.shape,
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   OPERATOR_TOKENS: operatorTokens.optional(),
@@ -109,6 +142,7 @@ export const devConfigSchema = loggingSchema.extend({
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   ...orderPolicySchema.shape,
+  ...queuePolicySchema.shape,
   QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
   OPERATOR_TOKENS: operatorTokens.optional(),
   DATA_DIR: z.string().default('.data'),

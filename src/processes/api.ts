@@ -1,5 +1,6 @@
 /** An API process's body: Temporal client, database, express app, listening socket. */
 import { createApp } from '../api/app';
+import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../domain/ops/queue';
 import type { ApiContext } from '../api/context';
 import { listen } from '../api/server';
 import { createPrisma } from '../infra/database';
@@ -20,6 +21,8 @@ export interface ApiProcessOptions {
   providers: ApiContext['providers'];
   operators: ApiContext['operators'];
   orderPolicy: ApiContext['orderPolicy'];
+  /** The work queue's rules; the defaults when omitted. */
+  queuePolicy?: QueuePolicy;
   /** This process's registry, served at /metrics; a fresh one when omitted. */
   metrics?: Metrics;
   /** Tracing on: the Temporal client passes the request's trace to the workflows it starts. */
@@ -44,6 +47,7 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     providers: options.providers,
     operators: options.operators,
     orderPolicy: options.orderPolicy,
+    queuePolicy: options.queuePolicy ?? DEFAULT_QUEUE_POLICY,
   });
   const server = await listen(app, options.host, options.port);
   return {

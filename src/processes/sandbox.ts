@@ -4,7 +4,7 @@
  * migrations, a worker and the API. Ctrl-C stops all of it.
  */
 import path from 'node:path';
-import { devConfigSchema, loadConfig } from '../config';
+import { devConfigSchema, loadConfig, queuePolicyFrom } from '../config';
 import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
@@ -117,6 +117,7 @@ export async function runSandbox(): Promise<void> {
       confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
       historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
     },
+    queuePolicy: queuePolicyFrom(config),
   });
   cleanup.add('api', () => api.stop());
 
@@ -125,6 +126,7 @@ export async function runSandbox(): Promise<void> {
       '',
       `durable-orders is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  REST API      ${api.url}`,
+      `  Console       ${api.url}/console/ (operator token below)`,
       `  Metrics       ${api.url}/metrics (service) · http://localhost:${config.WORKER_METRICS_PORT}/metrics (Temporal SDK)`,
       `  Health        ${api.url}/healthz · ${api.url}/readyz`,
       `  Tracing       ${config.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,

@@ -9,6 +9,7 @@ import { actUpdate } from '../../workflows/orders/messages';
 import { operatorOrOwner, requireOperator } from '../auth';
 import type { ApiContext } from '../context';
 import { parseInput } from '../errors';
+import { renewForOrder } from '../ops/queue-store';
 import { refusalToHttp, withinUpdateDeadline } from '../workflow-updates';
 import { findOrder } from './routes';
 import { optionalReasonSchema, reasonSchema } from './schemas';
@@ -42,6 +43,8 @@ async function act(ctx: ApiContext, req: Request, res: Response, who: Who, build
       ctx.temporal.workflow.getHandle(order.workflowId).executeUpdate(actUpdate, { args: [{ action, actor }] }),
     );
     ctx.logger.info({ orderId: order.id, action: action.type, actor: `${actor.role}:${actor.id}`, status: result.status }, 'order action accepted');
+    // Acting on an order you hold from the work queue is activity: it keeps your lease.
+    if (actor.role === 'operator') await renewForOrder(ctx.prisma, order.id, actor.id, ctx.queuePolicy);
     res.json({ orderId: order.id, action: action.type, status: result.status });
   } catch (error) {
     throw refusalToHttp(error, order.status);

@@ -4,6 +4,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { parseMoney } from '../../domain/money';
 import { orderWorkflowId } from '../../domain/orders/ids';
+import { stuckCutoffs } from '../../domain/orders/stuck';
 import { Prisma } from '../../generated/prisma/client';
 import { canonicalJson, sha256 } from '../../infra/canonical-json';
 import { orderWorkflow } from '../../workflows';
@@ -38,9 +39,11 @@ export function ordersRouter(ctx: ApiContext): Router {
     const query = parseInput(listOrdersQuerySchema, req.query, 'query');
     // Customers see only their own orders; operators see and filter all.
     const customerId = operatorOf(ctx, req) ? query.customerId : customerOf(req);
+    const stuck = stuckCutoffs(new Date(), ctx.queuePolicy.stuck).map(({ status, updatedBefore }) => ({ status, updatedAt: { lte: updatedBefore } }));
     const rows = await ctx.prisma.order.findMany({
       where: {
         ...(query.status ? { status: query.status } : {}),
+        ...(query.stuck === true ? { AND: [{ OR: stuck }] } : query.stuck === false ? { NOT: { OR: stuck } } : {}),
         ...(customerId ? { customerId } : {}),
         ...(query.provider
           ? { OR: [{ items: { some: { provider: query.provider } } }, { subOrders: { some: { provider: query.provider } } }] }

@@ -48,6 +48,8 @@ export const listOrdersQuerySchema = z.object({
   provider: text(63).optional(),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
+  /** `true`: only orders stuck by src/domain/orders/stuck.ts; `false`: only those that are not. */
+  stuck: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   /** Opaque: the `nextCursor` of the previous page. */
   cursor: z.string().regex(/^\d{1,18}$/, 'a cursor from a previous page').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

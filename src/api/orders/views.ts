@@ -1,5 +1,6 @@
 /** How orders look on the wire: read-model rows → JSON (money as decimal strings). */
 import { formatMoney } from '../../domain/money';
+import { stuckAt } from '../../domain/orders/stuck';
 import type { Prisma } from '../../generated/prisma/client';
 import type { ApiContext } from '../context';
 
@@ -14,7 +15,8 @@ export function temporalUiLink(ctx: ApiContext, workflowId: string): string {
   return `${ctx.temporalUiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-export function orderSummary(ctx: ApiContext, order: OrderRow) {
+export function orderSummary(ctx: ApiContext, order: OrderRow, now = new Date()) {
+  const stuckSince = stuckAt(order, ctx.queuePolicy.stuck);
   return {
     id: order.id,
     number: Number(order.number),
@@ -25,6 +27,8 @@ export function orderSummary(ctx: ApiContext, order: OrderRow) {
     gate: order.gateRequired ? (order.gateOpen ? 'open' : 'closed') : 'none',
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
+    /** No update for longer than its status allows (src/domain/orders/stuck.ts). */
+    stuck: stuckSince !== undefined && stuckSince <= now,
     workflowId: order.workflowId,
     links: { temporalUi: temporalUiLink(ctx, order.workflowId) },
   };
