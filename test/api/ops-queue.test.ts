@@ -77,7 +77,9 @@ describe('work queue API (/ops)', function () {
         assert.equal(res.body.error.code, 'unauthorized');
       }
     }
-    assert.deepEqual((await request('GET', `${server.url}/ops/session`, { headers: as('op01') })).body, { operator: 'op01' });
+    const me = await request('GET', `${server.url}/ops/session`, { headers: as('op01') });
+    assert.equal(me.body.operator, 'op01');
+    assert.ok(me.body.statuses.includes('ACTION_REQUIRED'));
   });
 
   it('hands out the oldest item first, caps what one operator holds, and takes back released items', async () => {
@@ -143,6 +145,18 @@ describe('work queue API (/ops)', function () {
     assert.deepEqual([late.status, late.body.error.code], [409, 'assignment_closed']);
     const history = await testEnv().prisma.queueAssignment.findMany({ where: { orderId: order }, orderBy: { assignedAt: 'asc' } });
     assert.deepEqual(history.map((h) => [h.operator, h.state]), [['op06', 'expired'], ['op07', 'active']]);
+  });
+
+  it('flags stuck orders in the orders list and filters on them (the same rule as the queue)', async () => {
+    const stuckOne = await queuedOrder('DISPATCHED');
+    const fresh = randomUUID();
+    await testEnv().prisma.order.create({ data: { id: fresh, workflowId: `order-${fresh}`, customerId: 'queue-test', status: 'DISPATCHED', requestHash: 'h', request: {} } });
+    created.push(fresh);
+    const list = async (query: string) =>
+      (await request('GET', `${server.url}/orders?customerId=queue-test${query}`, { headers: as('op08') })).body.orders.map((o: any) => [o.id, o.stuck]);
+    assert.deepEqual(await list('&stuck=true'), [[stuckOne, true]]);
+    assert.deepEqual(await list('&stuck=false'), [[fresh, false]]);
+    assert.deepEqual(await list(''), [[fresh, false], [stuckOne, true]]);
   });
 
   it('PostgreSQL itself refuses a second active assignment for one order', async () => {

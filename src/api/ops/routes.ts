@@ -1,6 +1,6 @@
 /**
  * The operators' work queue and load (operators only):
- *   GET  /ops/session              who the token belongs to (the console's login check)
+ *   GET  /ops/session              who the token belongs to, and the order statuses (the console's login check)
  *   GET  /ops/queue                waiting items, the caller's assignments, everyone's live ones
  *   POST /ops/queue/next           assign the oldest eligible item to the caller
  *   POST /ops/queue/:id/renew      keep the lease (the console calls it while the operator works)
@@ -10,6 +10,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { ORDER_STATUSES } from '../../domain/orders/status';
 import { requireOperator } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, parseInput } from '../errors';
@@ -38,7 +39,7 @@ export function opsRouter(ctx: ApiContext): Router {
 
   router.get('/ops/session', (req, res) => {
     const operator = requireOperator(ctx, req);
-    res.json({ operator: operator.id });
+    res.json({ operator: operator.id, statuses: ORDER_STATUSES });
   });
 
   router.get('/ops/queue', async (req, res) => {
