@@ -8,6 +8,8 @@
  */
 import { apiConfigSchema, ConfigError, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
 import { loadProviderRegistry } from './config/providers';
+import { parseStuckThresholds } from './domain/orders/stuck';
+import { reconcilePolicy } from './worker/schedules';
 import { Cleanup, exitOnSignal } from './infra/lifecycle';
 import { createLogger } from './infra/logger';
 import { migrate } from './infra/migrate';
@@ -40,6 +42,7 @@ const commands: Record<string, () => Promise<void>> = {
       logger,
       providers: loadProviderRegistry(),
       operators: config.OPERATOR_TOKENS ?? new Map(),
+      stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
       orderPolicy: {
         deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
         confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
@@ -73,6 +76,7 @@ const commands: Record<string, () => Promise<void>> = {
       metricsPort: config.WORKER_BUSINESS_METRICS_PORT,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
       tracing,
+      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_THRESHOLDS) },
     });
     exitOnSignal(logger, async () => {
       await worker.stop();

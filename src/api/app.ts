@@ -4,6 +4,7 @@ import { metricsEndpoint } from '../infra/metrics';
 import type { ApiContext } from './context';
 import { ApiError, errorHandler } from './errors';
 import { healthRouter } from './health/routes';
+import { opsRouter } from './ops/routes';
 import { observeRequests } from './observability';
 import { orderActionsRouter } from './orders/actions';
 import { ordersRouter } from './orders/routes';
@@ -27,6 +28,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(ordersRouter(ctx));
   app.use(orderActionsRouter(ctx));
   app.use(providerWebhooksRouter(ctx));
+  app.use(opsRouter(ctx));
   app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -62,6 +62,14 @@ export const tracingSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
+/** When orders count as stuck: `STATUS=seconds,…` over the defaults in src/domain/orders/stuck.ts. */
+export const opsSchema = z.object({
+  STUCK_THRESHOLDS: z
+    .string()
+    .regex(/^([A-Z_]+=\d+(\.\d+)?)(,[A-Z_]+=\d+(\.\d+)?)*$/, 'expected STATUS=seconds pairs, e.g. DISPATCHED=900,IN_PROGRESS=7200')
+    .optional(),
+});
+
 export const workerRuntimeSchema = z.object({
   /** The Temporal SDK's own Prometheus exporter (temporal_* metrics); off when unset. */
   WORKER_METRICS_PORT: port.optional(),
@@ -77,6 +85,7 @@ export const apiConfigSchema = loggingSchema.extend({
   ...providersSchema.shape,
   ...orderPolicySchema.shape,
   ...tracingSchema.shape,
+  ...opsSchema.shape,
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   OPERATOR_TOKENS: operatorTokens.optional(),
@@ -91,6 +100,9 @@ export const workerConfigSchema = loggingSchema.extend({
   QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
   ...tracingSchema.shape,
   ...workerRuntimeSchema.shape,
+  ...opsSchema.shape,
+  /** How often the reconciler schedule runs; 0 leaves the schedule alone (another deployment owns it). */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
 });
 
 export const migrateConfigSchema = loggingSchema.extend(databaseSchema.shape);
@@ -103,6 +115,8 @@ export const devConfigSchema = loggingSchema.extend({
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...databaseSchema.partial().shape,
   ...tracingSchema.shape,
+  ...opsSchema.shape,
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
   WORKER_SHUTDOWN_GRACE_SECONDS: workerRuntimeSchema.shape.WORKER_SHUTDOWN_GRACE_SECONDS,
   // The sandbox always exposes the SDK metrics, on a port of its own; its other metrics are on the API's /metrics.
   WORKER_METRICS_PORT: port.default(9464),

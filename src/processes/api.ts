@@ -20,6 +20,8 @@ export interface ApiProcessOptions {
   providers: ApiContext['providers'];
   operators: ApiContext['operators'];
   orderPolicy: ApiContext['orderPolicy'];
+  stuckThresholds?: ApiContext['stuckThresholds'];
+  reconcileGraceSeconds?: number;
   /** This process's registry, served at /metrics; a fresh one when omitted. */
   metrics?: Metrics;
   /** Tracing on: the Temporal client passes the request's trace to the workflows it starts. */
@@ -44,6 +46,8 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     providers: options.providers,
     operators: options.operators,
     orderPolicy: options.orderPolicy,
+    ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds } : {}),
+    ...(options.reconcileGraceSeconds === undefined ? {} : { reconcileGraceSeconds: options.reconcileGraceSeconds }),
   });
   const server = await listen(app, options.host, options.port);
   return {

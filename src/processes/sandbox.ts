@@ -16,6 +16,8 @@ import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '.
 import { sandboxProviders } from '../simulators/providers/sandbox-providers';
 import { ProviderSimulator } from '../simulators/providers/server';
 import { startTracing } from '../infra/tracing';
+import { parseStuckThresholds } from '../domain/orders/stuck';
+import { reconcilePolicy } from '../worker/schedules';
 import { startApi } from './api';
 import { startWorker } from './worker';
 
@@ -96,6 +98,7 @@ export async function runSandbox(): Promise<void> {
     callbackBaseUrl: apiUrl,
     quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
     shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+    reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_THRESHOLDS) },
   });
   cleanup.add('worker', () => worker.stop());
   worker.done.catch((error) => {
@@ -112,6 +115,7 @@ export async function runSandbox(): Promise<void> {
     port: config.API_PORT,
     logger: logger.child({ component: 'api' }),
     operators,
+    stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
     orderPolicy: {
       deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
       confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,

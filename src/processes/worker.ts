@@ -5,8 +5,11 @@ import { listen, type RunningServer } from '../api/server';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import { createMetrics, metricsEndpoint, type Metrics } from '../infra/metrics';
+import { connectClient } from '../infra/temporal';
 import type { Tracing } from '../infra/tracing';
+import { ensureReconcilerSchedule } from '../worker/schedules';
 import { createOrderWorker } from '../worker/worker';
+import type { ReconcilePolicy } from '../workflows/ops/types';
 
 export interface WorkerProcessOptions {
   temporalAddress: string;
@@ -26,6 +29,8 @@ export interface WorkerProcessOptions {
   tracing?: Tracing;
   /** Seconds in-flight activities get to finish after stop() before they are cancelled. */
   shutdownGraceSeconds?: number;
+  /** Create or update the reconciler's schedule (every `everySeconds`; 0 or omitted: leave it alone). */
+  reconciler?: { everySeconds: number; policy: ReconcilePolicy; scheduleId?: string };
 }
 
 export interface RunningWorker {
@@ -39,6 +44,8 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerProcessOptions): Promise<RunningWorker> {
   const metrics = options.metrics ?? createMetrics();
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  // A client for the reconciler's reads (visibility, describe, query) and its schedule.
+  const temporal = await connectClient(options.temporalAddress, options.namespace);
   const prisma = createPrisma(options.databaseUrl);
   const worker = await createOrderWorker({
     connection,
@@ -46,6 +53,7 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Runnin
     taskQueue: options.taskQueue,
     deps: {
       prisma,
+      temporal,
       metrics,
       logger: options.logger,
       providers: options.providers,
@@ -56,11 +64,15 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Runnin
     ...(options.tracing ? { tracing: options.tracing } : {}),
     ...(options.shutdownGraceSeconds === undefined ? {} : { shutdownGraceTime: options.shutdownGraceSeconds * 1000 }),
   });
+  if (options.reconciler && options.reconciler.everySeconds > 0) {
+    await ensureReconcilerSchedule(temporal, { ...options.reconciler, taskQueue: options.taskQueue });
+  }
   let metricsServer: RunningServer | undefined;
   if (options.metricsPort !== undefined) metricsServer = await listen(metricsEndpoint(metrics.registry), '0.0.0.0', options.metricsPort);
   const done = worker.run().finally(async () => {
     await metricsServer?.close();
     await prisma.$disconnect();
+    await temporal.connection.close();
     await connection.close();
   });
   options.logger.info({ taskQueue: options.taskQueue, metricsUrl: metricsServer?.url }, 'worker polling');

@@ -95,6 +95,20 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
     update: { kind: 'action', actor: 'system', fromStatus: 'X', toStatus: 'Y', reason: 'r', details: { b: 2 } },
     key: (row) => ({ orderId_seq: { orderId: row.orderId, seq: row.seq } }),
   },
+  OrderAnomaly: {
+    full: ({ orderId }) => ({
+      workflowId: `order-${randomUUID()}`,
+      kind: 'workflow_ended',
+      orderId,
+      detail: 'terminated',
+      firstSeenAt: new Date('2026-01-02T03:04:05.678Z'),
+      lastSeenAt: new Date('2026-01-02T03:04:05.679Z'),
+      resolvedAt: new Date('2026-01-02T03:04:05.680Z'),
+    }),
+    minimal: () => ({ workflowId: `order-${randomUUID()}`, kind: 'missing_workflow', orderId: null, detail: 'none', resolvedAt: null }),
+    update: { detail: 'd', lastSeenAt: new Date('2027-01-01T00:00:00.000Z'), resolvedAt: null },
+    key: (row) => ({ workflowId_kind: { workflowId: row.workflowId, kind: row.kind } }),
+  },
   ProviderQuote: {
     full: () => ({
       provider: 'p',

@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { providerRegistry, providerRegistrySchema, type ProviderConfig } from '../../src/config/providers';
 import { freePort } from '../../src/infra/ports';
 import { startApi } from '../../src/processes/api';
-import { startWorker, type RunningWorker } from '../../src/processes/worker';
+import { startWorker, type RunningWorker, type WorkerProcessOptions } from '../../src/processes/worker';
+import type { StuckThresholds } from '../../src/domain/orders/stuck';
+import type { Metrics } from '../../src/infra/metrics';
 import { testEnv } from './environment';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
@@ -32,6 +34,13 @@ export interface ServiceOptions {
   historyEventLimit?: number;
   /** false: no worker in this process (the test runs its own, e.g. as a child process). */
   inProcessWorker?: boolean;
+  /** An isolated world (see isolatedWorld()): its own database and Temporal namespace. */
+  databaseUrl?: string;
+  namespace?: string;
+  stuckThresholds?: StuckThresholds;
+  /** One metrics registry for worker and API, so the API's /metrics shows the worker's gauges. */
+  metrics?: Metrics;
+  reconciler?: WorkerProcessOptions['reconciler'];
   /** Off by default so tests sharing a database do not share quotes. */
   quoteCacheTtlMs?: number;
 }
@@ -47,11 +56,12 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
   const apiPort = await freePort();
   const common = {
     temporalAddress: env.temporalAddress,
-    namespace: env.namespace,
+    namespace: options.namespace ?? env.namespace,
     taskQueue,
-    databaseUrl: env.databaseUrl,
+    databaseUrl: options.databaseUrl ?? env.databaseUrl,
     logger: env.logger,
     providers,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   };
   const newWorker = () =>
     startWorker({
@@ -59,6 +69,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
       workflowBundle: env.workflowBundle,
       callbackBaseUrl: `http://127.0.0.1:${apiPort}`,
       quoteCacheTtlMs: options.quoteCacheTtlMs ?? 0,
+      ...(options.reconciler ? { reconciler: options.reconciler } : {}),
     });
   const workers = options.inProcessWorker === false ? [] : [await newWorker()];
   const api = await startApi({
@@ -67,6 +78,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
     host: '127.0.0.1',
     port: apiPort,
     operators: new Map([[OPERATOR_TOKEN, 'test-operator']]),
+    ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds, reconcileGraceSeconds: 0 } : {}),
     orderPolicy: {
       deadlineMs: options.deadlineMs ?? 60 * 60_000,
       confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60 * 60_000,
@@ -80,9 +92,9 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
     workerEnv: {
       ...process.env,
       TEMPORAL_ADDRESS: env.temporalAddress,
-      TEMPORAL_NAMESPACE: env.namespace,
+      TEMPORAL_NAMESPACE: common.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: env.databaseUrl,
+      DATABASE_URL: common.databaseUrl,
       PROVIDERS: JSON.stringify([...providers.values()]),
       PROVIDER_CALLBACK_URL: `http://127.0.0.1:${apiPort}`,
       QUOTE_CACHE_TTL_SECONDS: '0.001',

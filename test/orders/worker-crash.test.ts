@@ -10,7 +10,7 @@ import { descendants, isAlive, spawnProject, type Spawned } from '../harness/pro
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { startServices, type TestServices } from '../harness/services';
 
-describe('a worker killed mid-order', function () {
+describe('workers killed mid-order (SIGKILL)', function () {
   this.timeout(120_000);
   let providers: SimulatedProviders;
   let services: TestServices;
@@ -38,19 +38,32 @@ describe('a worker killed mid-order', function () {
     return spawned;
   }
 
+  const items = [
+    { provider: 'pizza', sku: 'margherita', quantity: 1, unitPrice: '12.50' },
+    { provider: 'sushi', sku: 'maki', quantity: 2, unitPrice: '4.20' },
+  ];
+
+  it('leaves the work to a second worker on the same task queue; every order completes, none twice', async () => {
+    const [doomed] = await Promise.all([worker(), worker()]);
+    const orders = await Promise.all(Array.from({ length: 10 }, () => submit(services.apiUrl, orderBody(items))));
+    const sim = providers.simulator;
+    await eventually(async () => (orders.some((o) => sim.placements('pizza', o.id).length) ? true : undefined), 30_000, 'first placements');
+    doomed!.child.kill('SIGKILL');
+    await doomed!.exited;
+    for (const order of orders) await waitForStatus(services.apiUrl, order.id, 'COMPLETED', 60_000);
+    for (const order of orders) {
+      assert.equal(sim.placements('pizza', order.id).length, 1);
+      assert.equal(sim.placements('sushi', order.id).length, 1);
+    }
+  });
+
   it('is replaced by another worker; every order completes with one placement per provider', async () => {
+    for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
     const first = await worker();
-    const orders = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        submit(services.apiUrl, orderBody([
-          { provider: 'pizza', sku: 'margherita', quantity: 1, unitPrice: '12.50' },
-          { provider: 'sushi', sku: 'maki', quantity: 2, unitPrice: '4.20' },
-        ])),
-      ),
-    );
+    const orders = await Promise.all(Array.from({ length: 5 }, () => submit(services.apiUrl, orderBody(items))));
     const sim = providers.simulator;
     // Kill it once some orders are placed and others are still in flight.
-    await eventually(async () => (sim.placements('pizza').length >= 2 ? true : undefined), 30_000, 'first placements');
+    await eventually(async () => (orders.some((o) => sim.placements('pizza', o.id).length) ? true : undefined), 30_000, 'first placements');
     const grandchildren = descendants(first.child.pid!);
     first.child.kill('SIGKILL');
     await first.exited;

@@ -276,7 +276,7 @@ class OrderProcess {
 
   // ── 5. settle: messages from operators, customers and providers ─────────────────────────
   private registerHandlers(): void {
-    setHandler(stateQuery, () => ({ status: this.status, state: this.state }));
+    setHandler(stateQuery, () => ({ status: this.status, state: this.state, input: this.input }));
     setHandler(
       actUpdate,
       async (request) => {
