@@ -6,7 +6,15 @@
  *   migrate   apply pending SQL migrations (npm run db:migrate)
  *   temporal-cli  find or build the Temporal CLI and print its path
  */
-import { apiConfigSchema, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
+import {
+  accrualClientOptions,
+  accrualRunSettings,
+  apiConfigSchema,
+  loadConfig,
+  loyaltyTokenOptions,
+  migrateConfigSchema,
+  workerConfigSchema,
+} from './config';
 import { Cleanup, exitOnSignal } from './infra/lifecycle';
 import { createLogger } from './infra/logger';
 import { migrate } from './infra/migrate';
@@ -33,6 +41,7 @@ const commands: Record<string, () => Promise<void>> = {
       host: config.API_HOST,
       port: config.API_PORT,
       logger,
+      loyalty: loyaltyTokenOptions(config),
     });
     cleanup.add('api', () => api.stop());
     logger.info({ url: api.url }, 'API listening');
@@ -52,6 +61,8 @@ const commands: Record<string, () => Promise<void>> = {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       databaseUrl: config.DATABASE_URL,
       logger,
+      accrualSettings: accrualRunSettings(config),
+      accrualWorker: accrualClientOptions(config),
     });
     exitOnSignal(logger, () => worker.stop());
     await worker.done;

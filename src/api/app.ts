@@ -2,6 +2,7 @@
 import express from 'express';
 import type { ApiContext } from './context';
 import { ApiError, errorHandler } from './errors';
+import { loyaltyRouter } from './loyalty/routes';
 import { ordersRouter } from './orders/routes';
 
 export function createApp(ctx: ApiContext): express.Express {
@@ -12,6 +13,7 @@ export function createApp(ctx: ApiContext): express.Express {
     res.json({ status: 'ok' });
   });
   app.use(ordersRouter(ctx));
+  app.use(loyaltyRouter(ctx));
   app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
+import type { TokenOptions } from './loyalty/auth';
 
 export interface ApiContext {
   prisma: PrismaClient;
@@ -9,4 +10,6 @@ export interface ApiContext {
   logger: Logger;
   taskQueue: string;
   temporalUiUrl: string;
+  /** Loyalty token settings; defaults (key kept in the database, 24 h tokens) when absent. */
+  loyalty?: TokenOptions;
 }

@@ -1,5 +1,6 @@
 /** An API process's body: Temporal client, database, express app, listening socket. */
 import { createApp } from '../api/app';
+import type { TokenOptions } from '../api/loyalty/auth';
 import { listen } from '../api/server';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
@@ -14,6 +15,8 @@ export interface ApiProcessOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** Loyalty token settings (LOYALTY_TOKEN_SECRET, LOYALTY_TOKEN_TTL_SECONDS). */
+  loyalty?: TokenOptions;
 }
 
 export interface RunningApi {
@@ -30,6 +33,7 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     logger: options.logger,
     taskQueue: options.taskQueue,
     temporalUiUrl: options.temporalUiUrl,
+    ...(options.loyalty ? { loyalty: options.loyalty } : {}),
   });
   const server = await listen(app, options.host, options.port);
   return {

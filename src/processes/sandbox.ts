@@ -1,16 +1,18 @@
 /**
  * `npm start`: the whole stack in one process tree — Temporal dev server (with Web UI,
  * persisted to <DATA_DIR>/temporal.db), embedded PostgreSQL (<DATA_DIR>/postgres),
- * migrations, a worker and the API. Ctrl-C stops all of it.
+ * migrations, a worker and the API, and (unless ACCRUAL_SYSTEM_ADDRESS is set) the
+ * accrual simulator the loyalty programme polls. Ctrl-C stops all of it.
  */
 import path from 'node:path';
-import { devConfigSchema, loadConfig } from '../config';
+import { accrualClientOptions, accrualRunSettings, devConfigSchema, loadConfig, loyaltyTokenOptions } from '../config';
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
 import { createLogger } from '../infra/logger';
 import { assertPortFree } from '../infra/ports';
 import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
+import { startAccrualSimulator } from '../simulators/accrual/server';
 import { startApi } from './api';
 import { startWorker } from './worker';
 
@@ -52,13 +54,28 @@ export async function runSandbox(): Promise<void> {
     await client.connection.close();
   }
 
+  let accrualAddress = config.ACCRUAL_SYSTEM_ADDRESS;
+  if (!accrualAddress) {
+    const simulator = await startAccrualSimulator({
+      port: config.ACCRUAL_SIMULATOR_PORT,
+      behaviour: { registeredMs: 1000, processingMs: 1000, requestsPerWindow: 600, windowMs: 60_000 },
+    });
+    cleanup.add('accrual simulator', () => simulator.close());
+    accrualAddress = simulator.url;
+  }
+
   const common = {
     temporalAddress: infra.temporalAddress,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     databaseUrl: infra.databaseUrl,
   };
-  const worker = await startWorker({ ...common, logger: logger.child({ component: 'worker' }) });
+  const worker = await startWorker({
+    ...common,
+    logger: logger.child({ component: 'worker' }),
+    accrualSettings: accrualRunSettings(config),
+    accrualWorker: accrualClientOptions({ ...config, ACCRUAL_SYSTEM_ADDRESS: accrualAddress }),
+  });
   cleanup.add('worker', () => worker.stop());
   worker.done.catch((error) => {
     logger.fatal({ err: error }, 'worker stopped unexpectedly');
@@ -71,6 +88,7 @@ export async function runSandbox(): Promise<void> {
     host: config.API_HOST,
     port: config.API_PORT,
     logger: logger.child({ component: 'api' }),
+    loyalty: loyaltyTokenOptions(config),
   });
   cleanup.add('api', () => api.stop());
 
@@ -82,6 +100,7 @@ export async function runSandbox(): Promise<void> {
       `  Temporal UI   ${temporalUiUrl}`,
       `  Temporal      ${infra.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
       `  PostgreSQL    ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded, port ${config.EMBEDDED_POSTGRES_PORT}`}`,
+      `  Accrual       ${accrualAddress}${config.ACCRUAL_SYSTEM_ADDRESS ? '' : ' (simulator)'}`,
       `  data          ${dataDir}`,
       'Press Ctrl-C to stop.',
       '',

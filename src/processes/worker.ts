@@ -1,8 +1,15 @@
-/** A worker process's body: connects, runs until stopped, then drains in-flight tasks. */
-import { NativeConnection } from '@temporalio/worker';
-import { createPrisma } from '../infra/database';
+/**
+ * A worker process's body: connects, runs until stopped, then drains in-flight tasks.
+ * Two Temporal workers share the connection: the main one (every workflow and the
+ * database activities) and, when an accrual system is configured, the accrual worker
+ * on its own rate-capped task queue.
+ */
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { AccrualWorkerOptions } from '../config';
+import { createPool, createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
-import { createOrderWorker } from '../worker/worker';
+import type { AccrualRunSettings } from '../workflows/loyalty/types';
+import { createAccrualWorker, createOrderWorker } from '../worker/worker';
 
 export interface WorkerProcessOptions {
   temporalAddress: string;
@@ -11,6 +18,10 @@ export interface WorkerProcessOptions {
   databaseUrl: string;
   logger: Logger;
   workflowBundle?: { code: string };
+  /** How accrual workflows poll (configuration defaults when absent). */
+  accrualSettings?: AccrualRunSettings;
+  /** Absent: no accrual requests from this process (accrual workflows wait for a worker that has them). */
+  accrualWorker?: AccrualWorkerOptions;
 }
 
 export interface RunningWorker {
@@ -22,23 +33,48 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerProcessOptions): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const prisma = createPrisma(options.databaseUrl);
-  const worker = await createOrderWorker({
-    connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    deps: { prisma },
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
-  });
-  const done = worker.run().finally(async () => {
+  const pool = options.accrualWorker ? createPool(options.databaseUrl, 6) : undefined;
+  const workers: Worker[] = [];
+  try {
+    workers.push(
+      await createOrderWorker({
+        connection,
+        namespace: options.namespace,
+        taskQueue: options.taskQueue,
+        deps: { prisma, ...(options.accrualSettings ? { accrual: options.accrualSettings } : {}) },
+        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+      }),
+    );
+    if (options.accrualWorker && pool) {
+      workers.push(await createAccrualWorker({ connection, namespace: options.namespace, options: options.accrualWorker, pool }));
+    }
+  } catch (error) {
+    await Promise.all([prisma.$disconnect(), pool?.end(), connection.close()]);
+    throw error;
+  }
+  const runs = workers.map((worker) => worker.run());
+  // One worker failing stops the other, so the process never runs half a worker.
+  runs.forEach((run) => run.catch(() => workers.forEach(shutdown)));
+  const done = Promise.allSettled(runs).then(async (results) => {
     await prisma.$disconnect();
+    await pool?.end();
     await connection.close();
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   });
-  options.logger.info({ taskQueue: options.taskQueue }, 'worker polling');
+  options.logger.info(
+    { taskQueue: options.taskQueue, accrualTaskQueue: options.accrualWorker?.taskQueue, accrualSystem: options.accrualWorker?.client.address },
+    options.accrualWorker ? 'workers polling (orders and accrual)' : 'worker polling (no accrual system configured)',
+  );
   return {
     done,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      workers.forEach(shutdown);
       await done;
     },
   };
+}
+
+function shutdown(worker: Worker): void {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
 }

@@ -1,8 +1,10 @@
-/** Builds the order worker. Any number of these may poll one task queue. */
+/** Builds the workers: the order worker (workflows, database activities) and the accrual worker. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import type { Pool } from 'pg';
+import { createAccrualActivities, createActivities, type ActivityDeps } from '../activities';
+import type { AccrualWorkerOptions } from '../config';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -28,5 +30,29 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundle),
     activities: createActivities(options.deps),
+  });
+}
+
+export interface AccrualWorkerCreateOptions {
+  connection: NativeConnection;
+  namespace: string;
+  options: AccrualWorkerOptions;
+  pool: Pool;
+}
+
+/**
+ * The accrual worker: only the request to the accrual system, on its own task queue.
+ * `maxTaskQueueActivitiesPerSecond` is enforced by the Temporal server across every
+ * worker of the queue, so the steady request rate stays under the accrual system's limit.
+ */
+export async function createAccrualWorker({ connection, namespace, options, pool }: AccrualWorkerCreateOptions): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: options.taskQueue,
+    activities: createAccrualActivities({ pool, options: options.client }),
+    maxTaskQueueActivitiesPerSecond: options.maxRequestsPerSecond,
+    // Requests are sent one at a time under the gate's lock; a few slots keep the queue moving.
+    maxConcurrentActivityTaskExecutions: 4,
   });
 }

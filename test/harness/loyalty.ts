@@ -1,0 +1,41 @@
+/** A loyalty API client for tests: a user with a token, and fresh Luhn-valid order numbers. */
+import { randomInt, randomUUID } from 'node:crypto';
+import { withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
+import { request, type JsonResponse } from './http';
+
+let sequence = 0;
+
+/** A Luhn-valid order number never used before in this run (optionally with leading zeros). */
+export function freshOrderNumber(prefix = ''): string {
+  return withLuhnCheckDigit(`${prefix}${Date.now()}${String(++sequence).padStart(4, '0')}${randomInt(1000, 9999)}`);
+}
+
+/** A digit string that fails the Luhn check. */
+export function nonLuhnNumber(): string {
+  const valid = freshOrderNumber();
+  return valid.slice(0, -1) + String((Number(valid.at(-1)) + 1) % 10);
+}
+
+export interface LoyaltyUser {
+  login: string;
+  password: string;
+  authorization: string;
+  call<T = any>(method: string, path: string, options?: { json?: unknown; body?: string; headers?: Record<string, string> }): Promise<JsonResponse<T>>;
+  upload(number: string): Promise<JsonResponse>;
+}
+
+export async function registerUser(apiUrl: string, login = `user-${randomUUID()}`): Promise<LoyaltyUser> {
+  const password = `pw-${randomUUID()}`;
+  const registered = await request('POST', `${apiUrl}/api/user/register`, { json: { login, password } });
+  if (registered.status !== 200) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  const authorization = registered.headers.get('authorization')!;
+  const call: LoyaltyUser['call'] = (method, path, options = {}) =>
+    request(method, `${apiUrl}${path}`, { ...options, headers: { authorization, ...options.headers } });
+  return {
+    login,
+    password,
+    authorization,
+    call,
+    upload: (number) => call('POST', '/api/user/orders', { body: number, headers: { 'content-type': 'text/plain' } }),
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The accrual workflow against a misbehaving accrual system: rate limits (429 with
+ * Retry-After) across several workers, outages and 500s, duplicate settlements, and
+ * the purchase hook. Real Temporal, real PostgreSQL, the simulator over HTTP.
+ */
+import assert from 'node:assert/strict';
+import { createLoyaltyActivities } from '../../src/activities/loyalty/activities';
+import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
+import { requestsInsideRetryAfterWindows, startAccrualSimulator, type AccrualSimulator } from '../../src/simulators/accrual/server';
+import { enrolPurchaseWorkflow } from '../../src/workflows';
+import { testEnv } from '../harness/environment';
+import { eventually } from '../harness/http';
+import { freshOrderNumber, registerUser, type LoyaltyUser } from '../harness/loyalty';
+import { startServices, type TestServices } from '../harness/services';
+import { assertBalanceInvariant } from './api.test';
+
+async function allFinal(user: LoyaltyUser, count: number, timeoutMs = 30_000) {
+  return eventually(async () => {
+    const list = await user.call('GET', '/api/user/orders');
+    const final = (list.body as { status: string }[]).filter((o) => o.status === 'PROCESSED' || o.status === 'INVALID');
+    return list.status === 200 && final.length === count ? list.body : undefined;
+  }, timeoutMs, `${count} orders to be final`);
+}
+
+async function creditsPerOrder(numbers: string[]): Promise<number[]> {
+  const rows = await testEnv().prisma.loyaltyAccrualCredit.groupBy({ by: ['orderNumber'], where: { orderNumber: { in: numbers } }, _count: true });
+  const counts = new Map(rows.map((row) => [row.orderNumber, row._count]));
+  return numbers.map((n) => counts.get(n) ?? 0);
+}
+
+describe('accrual polling (workflows against the accrual simulator)', () => {
+  describe('a 429 storm across two workers', () => {
+    let simulator: AccrualSimulator;
+    let services: TestServices;
+    before(async () => {
+      simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0, requestsPerWindow: 4, windowMs: 1000 } });
+      simulator.addRule({ match: 'pt', reward: 10, reward_type: 'pt' });
+      services = await startServices({ accrual: { address: simulator.url, maxRequestsPerSecond: 500 } });
+      await services.addWorker();
+    });
+    after(async () => {
+      await services.stop();
+      await simulator.close();
+    });
+
+    it('sends no request inside any Retry-After window, and still credits every order once', async () => {
+      const user = await registerUser(services.apiUrl);
+      const numbers = Array.from({ length: 16 }, () => freshOrderNumber());
+      for (const number of numbers) simulator.registerOrder(number, [{ description: 'pt', price: 1 }]);
+      await Promise.all(numbers.map((number) => user.upload(number)));
+      await allFinal(user, numbers.length);
+
+      const rateLimited = simulator.log.filter((entry) => entry.status === 429);
+      assert.ok(rateLimited.length >= 1, 'the storm really hit the rate limit');
+      assert.deepEqual(requestsInsideRetryAfterWindows(simulator.log), [], 'requests inside a Retry-After window');
+      assert.deepEqual(await creditsPerOrder(numbers), numbers.map(() => 1));
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 160, withdrawn: 0 });
+      const polls = simulator.log.filter((entry) => entry.path.startsWith('/api/orders/')).length;
+      assert.ok(polls < numbers.length * 3, `${polls} requests for ${numbers.length} orders`);
+    });
+  });
+
+  describe('an outage, then 500s', () => {
+    let simulator: AccrualSimulator;
+    let services: TestServices;
+    before(async () => {
+      simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0 } });
+      simulator.addRule({ match: 'Bork', reward: 10, reward_type: '%' });
+      services = await startServices({ accrual: { address: simulator.url } });
+    });
+    after(async () => {
+      await services.stop();
+      await simulator.close();
+    });
+
+    it('loses nothing: every order is processed once the accrual system is back, each credited exactly once', async () => {
+      const user = await registerUser(services.apiUrl);
+      const numbers = Array.from({ length: 6 }, () => freshOrderNumber());
+      for (const number of numbers) simulator.registerOrder(number, [{ description: 'Bork', price: 100.05 }]);
+      await simulator.goDown();
+      for (const number of numbers) assert.equal((await user.upload(number)).status, 202);
+
+      // The engine retries the refused requests with back-off; nothing is marked failed.
+      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(numbers[0]!));
+      await eventually(async () => {
+        const { raw } = await handle.describe();
+        return (raw.pendingActivities?.[0]?.attempt ?? 0) >= 3 ? true : undefined;
+      }, 15_000, 'three failed attempts');
+      const during = (await user.call('GET', '/api/user/orders')).body as { status: string }[];
+      assert.ok(during.every((o) => o.status === 'NEW'), 'still NEW while the accrual system is down');
+
+      simulator.configure({ failureRate: 0.5 });
+      await simulator.comeBack();
+      const orders = await allFinal(user, numbers.length);
+      assert.ok(orders.every((o: { status: string; accrual: number }) => o.status === 'PROCESSED' && o.accrual === 10.01));
+      assert.ok(simulator.log.some((entry) => entry.status === 500), 'some requests met injected 500s');
+      assert.deepEqual(await creditsPerOrder(numbers), numbers.map(() => 1));
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 60.06, withdrawn: 0 });
+      await assertBalanceInvariant();
+    });
+  });
+
+  describe('exactly-once crediting and the purchase hook', () => {
+    let simulator: AccrualSimulator;
+    let services: TestServices;
+    before(async () => {
+      simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0 } });
+      simulator.addRule({ match: 'gift', reward: 7.77, reward_type: 'pt' });
+      services = await startServices({ accrual: { address: simulator.url } });
+    });
+    after(async () => {
+      await services.stop();
+      await simulator.close();
+    });
+
+    it('credits once however often the settlement is retried, even concurrently', async () => {
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      simulator.registerOrder(number, [{ description: 'gift', price: 1 }]);
+      await user.upload(number);
+      await testEnv().client.workflow.getHandle(accrualWorkflowId(number)).result();
+      const activities = createLoyaltyActivities({ prisma: testEnv().prisma, accrual: services.accrualSettings });
+      const again = await Promise.all([1, 2, 3].map(() => activities.settleAccrual({ number, status: 'PROCESSED', accrualCents: 777 })));
+      assert.deepEqual(again, [1, 2, 3].map(() => ({ credited: false })));
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 7.77, withdrawn: 0 });
+      assert.deepEqual(await creditsPerOrder([number]), [1]);
+    });
+
+    it('enrols a completed purchase of a loyalty customer, and ignores other customers', async () => {
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      simulator.registerOrder(number, [{ description: 'gift', price: 1 }]);
+      const run = (customerId: string, n: string) =>
+        testEnv().client.workflow.execute(enrolPurchaseWorkflow, {
+          workflowId: `enrol-${n}-${customerId}`,
+          taskQueue: services.taskQueue,
+          args: [{ customerId, number: n }],
+        });
+      assert.deepEqual(await run(user.login, number), { enrolled: true });
+      assert.deepEqual(await run(user.login, number), { enrolled: true }, 'idempotent');
+      assert.deepEqual(await run('not-a-loyalty-user', freshOrderNumber()), { enrolled: false });
+      await allFinal(user, 1);
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 7.77, withdrawn: 0 });
+    });
+  });
+});
