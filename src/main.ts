@@ -5,9 +5,12 @@
  *   worker    a Temporal worker only (npm run worker)
  *   migrate   apply pending SQL migrations (npm run db:migrate)
  *   temporal-cli  find or build the Temporal CLI and print its path
+ *   loyalty   the loyalty service as one executable (bin/gophermart; flags -a -d -r)
+ *   accrual-simulator  the accrual system stand-in on ACCRUAL_SIMULATOR_PORT
  */
 import {
   accrualClientOptions,
+  accrualSimulatorConfigSchema,
   accrualRunSettings,
   apiConfigSchema,
   loadConfig,
@@ -21,8 +24,10 @@ import { migrate } from './infra/migrate';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from './infra/temporal';
 import { resolveTemporalCli } from './infra/temporal-cli';
 import { startApi } from './processes/api';
+import { runGophermart } from './processes/gophermart';
 import { runSandbox } from './processes/sandbox';
 import { startWorker } from './processes/worker';
+import { startAccrualSimulator } from './simulators/accrual/server';
 
 const commands: Record<string, () => Promise<void>> = {
   start: runSandbox,
@@ -72,6 +77,19 @@ const commands: Record<string, () => Promise<void>> = {
     const config = loadConfig(migrateConfigSchema);
     const applied = await migrate(config.DATABASE_URL);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema up to date\n');
+  },
+
+  loyalty: () => runGophermart(process.argv.slice(3)),
+
+  async 'accrual-simulator'() {
+    const config = loadConfig(accrualSimulatorConfigSchema);
+    const simulator = await startAccrualSimulator({
+      host: config.ACCRUAL_SIMULATOR_HOST,
+      port: config.ACCRUAL_SIMULATOR_PORT,
+      behaviour: { requestsPerWindow: config.ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE },
+    });
+    exitOnSignal(createLogger(config.LOG_LEVEL), () => simulator.close());
+    process.stdout.write(`accrual simulator listening on ${simulator.url}\n`);
   },
 
   async 'temporal-cli'() {

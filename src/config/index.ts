@@ -131,6 +131,14 @@ export const gophermartConfigSchema = loggingSchema.extend({
   DATA_DIR: z.string().optional(),
   TEMPORAL_CLI_PATH: z.string().optional(),
 });
+/** `durable-orders accrual-simulator`: the accrual system stand-in on its own. */
+export const accrualSimulatorConfigSchema = loggingSchema.extend({
+  ACCRUAL_SIMULATOR_HOST: z.string().default('127.0.0.1'),
+  ACCRUAL_SIMULATOR_PORT: port.default(8081),
+  /** 0 = no limit. */
+  ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+});
+
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type DevConfig = z.infer<typeof devConfigSchema>;

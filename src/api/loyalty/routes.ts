@@ -5,18 +5,15 @@
  * the service's `{error:{code,message}}` shape (the contract leaves their bodies open).
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import express, { Router, type Response } from 'express';
-import { accrualWorkflowId } from '../../domain/loyalty/ids';
 import { isLuhnValid } from '../../domain/loyalty/luhn';
 import { fromCents, MoneyError, toCents } from '../../domain/loyalty/money';
 import { isFinalStatus, type LoyaltyStatus } from '../../domain/loyalty/status';
 import { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../infra/database';
-import { accrualWorkflow } from '../../workflows';
 import type { ApiContext } from '../context';
 import { ApiError, parseInput } from '../errors';
+import { startAccrual } from './accrual';
 import { hashPassword, requireUser, TOKEN_COOKIE, Tokens, unknownUserHash, verifyPassword } from './auth';
 import { credentialsSchema, withdrawSchema } from './schemas';
 
@@ -134,20 +131,6 @@ async function recordUpload(prisma: PrismaClient, userId: string, number: string
   const { count } = await prisma.loyaltyOrder.createMany({ data: [{ number, userId, status: 'NEW' }], skipDuplicates: true });
   const order = await prisma.loyaltyOrder.findUniqueOrThrow({ where: { number } });
   return { order, created: count === 1 };
-}
-
-/** Idempotent: joins a running accrual workflow; starts a new one after an earlier run gave up. */
-export async function startAccrual(temporal: Client, taskQueue: string, number: string): Promise<void> {
-  try {
-    await temporal.workflow.start(accrualWorkflow, {
-      workflowId: accrualWorkflowId(number),
-      taskQueue,
-      args: [{ number }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
 }
 
 /**
