@@ -46,8 +46,8 @@ export interface AccrualSimulator {
   port: number;
   log: LoggedRequest[];
   configure(change: Partial<SimulatorBehaviour>): void;
-  /** Registers an order directly (same effect as POST /api/orders). */
-  registerOrder(number: string, goods: Good[]): void;
+  /** Registers an order directly (as POST /api/orders), optionally with its own processing times. */
+  registerOrder(number: string, goods: Good[], timing?: OrderTiming): void;
   addRule(rule: RewardRule): void;
   /** Stops listening (clients get "connection refused") until `comeBack`. */
   goDown(): Promise<void>;
@@ -55,9 +55,15 @@ export interface AccrualSimulator {
   close(): Promise<void>;
 }
 
+export interface OrderTiming {
+  registeredMs: number;
+  processingMs: number;
+}
+
 interface RegisteredOrder {
   goods: Good[];
   registeredAt: number;
+  timing?: OrderTiming;
 }
 
 const defaults: SimulatorBehaviour = {
@@ -135,8 +141,9 @@ export async function startAccrualSimulator(
     const order = orders.get(req.params.number);
     if (!order) return void res.status(204).end();
     const age = Date.now() - order.registeredAt;
-    if (age < behaviour.registeredMs) return void res.json({ order: req.params.number, status: 'REGISTERED' });
-    if (age < behaviour.registeredMs + behaviour.processingMs) return void res.json({ order: req.params.number, status: 'PROCESSING' });
+    const { registeredMs, processingMs } = order.timing ?? behaviour;
+    if (age < registeredMs) return void res.json({ order: req.params.number, status: 'REGISTERED' });
+    if (age < registeredMs + processingMs) return void res.json({ order: req.params.number, status: 'PROCESSING' });
     const accrual = computeAccrual(rules, order.goods);
     if (accrual === undefined) return void res.json({ order: req.params.number, status: 'INVALID' });
     res.json({ order: req.params.number, status: 'PROCESSED', accrual });
@@ -176,7 +183,7 @@ export async function startAccrualSimulator(
     port,
     log,
     configure: (change) => Object.assign(behaviour, change),
-    registerOrder: (number, goods) => void orders.set(number, { goods, registeredAt: Date.now() }),
+    registerOrder: (number, goods, timing) => void orders.set(number, { goods, registeredAt: Date.now(), ...(timing ? { timing } : {}) }),
     addRule: (rule) => void rules.push(rule),
     goDown: shut,
     comeBack: async () => void (await open(port)),
