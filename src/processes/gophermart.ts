@@ -15,8 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { resumeUnfinishedAccruals } from '../api/loyalty/accrual';
 import {
-  accrualClientOptions,
-  accrualRunSettings,
   ConfigError,
   gophermartConfigSchema,
   loyaltyTokenOptions,
@@ -30,9 +28,8 @@ import { migrate } from '../infra/migrate';
 import { freePort } from '../infra/ports';
 import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
-import { startAccrualSimulator } from '../simulators/accrual/server';
 import { startApi } from './api';
-import { startWorker } from './worker';
+import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
 
 const FLAGS: Record<string, keyof GophermartConfig> = { a: 'RUN_ADDRESS', d: 'DATABASE_URI', r: 'ACCRUAL_SYSTEM_ADDRESS' };
 
@@ -101,13 +98,8 @@ async function start(config: GophermartConfig, logger: ReturnType<typeof createL
   const applied = await migrate(infra.databaseUrl);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
 
-  let accrualAddress = config.ACCRUAL_SYSTEM_ADDRESS;
-  if (!accrualAddress) {
-    const simulator = await startAccrualSimulator();
-    cleanup.add('accrual simulator', () => simulator.close());
-    accrualAddress = simulator.url;
-    logger.warn({ url: accrualAddress }, 'no ACCRUAL_SYSTEM_ADDRESS: using the built-in accrual simulator');
-  }
+  const accrual = await accrualSystemOrSimulator(config.ACCRUAL_SYSTEM_ADDRESS, cleanup);
+  if (accrual.simulated) logger.warn({ url: accrual.address }, 'no ACCRUAL_SYSTEM_ADDRESS: using the built-in accrual simulator');
 
   const common = {
     temporalAddress: infra.temporalAddress,
@@ -126,23 +118,13 @@ async function start(config: GophermartConfig, logger: ReturnType<typeof createL
     loyalty: loyaltyTokenOptions(config),
   });
   cleanup.add('api', () => api.stop());
-  logger.info({ url: api.url, accrual: accrualAddress }, 'gophermart API listening');
+  logger.info({ url: api.url, accrual: accrual.address }, 'gophermart API listening');
 
   const temporal = await connectClient(infra.temporalAddress, config.TEMPORAL_NAMESPACE);
   cleanup.add('temporal client', () => temporal.connection.close());
   if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(temporal);
 
-  const worker = await startWorker({
-    ...common,
-    logger: logger.child({ component: 'worker' }),
-    accrualSettings: accrualRunSettings(config),
-    accrualWorker: accrualClientOptions({ ...config, ACCRUAL_SYSTEM_ADDRESS: accrualAddress }),
-  });
-  cleanup.add('worker', () => worker.stop());
-  worker.done.catch((error) => {
-    logger.fatal({ err: error }, 'worker stopped unexpectedly');
-    process.kill(process.pid, 'SIGTERM');
-  });
+  await startSupervisedWorker({ ...common, logger: logger.child({ component: 'worker' }) }, config, accrual.address, cleanup, logger);
 
   const prisma = createPrisma(infra.databaseUrl, 2);
   try {

@@ -5,16 +5,15 @@
  * accrual simulator the loyalty programme polls. Ctrl-C stops all of it.
  */
 import path from 'node:path';
-import { accrualClientOptions, accrualRunSettings, devConfigSchema, loadConfig, loyaltyTokenOptions } from '../config';
+import { devConfigSchema, loadConfig, loyaltyTokenOptions } from '../config';
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
 import { createLogger } from '../infra/logger';
 import { assertPortFree } from '../infra/ports';
 import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
-import { startAccrualSimulator } from '../simulators/accrual/server';
 import { startApi } from './api';
-import { startWorker } from './worker';
+import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
 
 export async function runSandbox(): Promise<void> {
   const started = Date.now();
@@ -54,15 +53,10 @@ export async function runSandbox(): Promise<void> {
     await client.connection.close();
   }
 
-  let accrualAddress = config.ACCRUAL_SYSTEM_ADDRESS;
-  if (!accrualAddress) {
-    const simulator = await startAccrualSimulator({
-      port: config.ACCRUAL_SIMULATOR_PORT,
-      behaviour: { registeredMs: 1000, processingMs: 1000, requestsPerWindow: 600, windowMs: 60_000 },
-    });
-    cleanup.add('accrual simulator', () => simulator.close());
-    accrualAddress = simulator.url;
-  }
+  const accrual = await accrualSystemOrSimulator(config.ACCRUAL_SYSTEM_ADDRESS, cleanup, {
+    port: config.ACCRUAL_SIMULATOR_PORT,
+    behaviour: { registeredMs: 1000, processingMs: 1000, requestsPerWindow: 600, windowMs: 60_000 },
+  });
 
   const common = {
     temporalAddress: infra.temporalAddress,
@@ -70,17 +64,7 @@ export async function runSandbox(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     databaseUrl: infra.databaseUrl,
   };
-  const worker = await startWorker({
-    ...common,
-    logger: logger.child({ component: 'worker' }),
-    accrualSettings: accrualRunSettings(config),
-    accrualWorker: accrualClientOptions({ ...config, ACCRUAL_SYSTEM_ADDRESS: accrualAddress }),
-  });
-  cleanup.add('worker', () => worker.stop());
-  worker.done.catch((error) => {
-    logger.fatal({ err: error }, 'worker stopped unexpectedly');
-    process.kill(process.pid, 'SIGTERM');
-  });
+  await startSupervisedWorker({ ...common, logger: logger.child({ component: 'worker' }) }, config, accrual.address, cleanup, logger);
   const temporalUiUrl = infra.temporalUiUrl ?? config.TEMPORAL_UI_URL;
   const api = await startApi({
     ...common,
@@ -100,7 +84,7 @@ export async function runSandbox(): Promise<void> {
       `  Temporal UI   ${temporalUiUrl}`,
       `  Temporal      ${infra.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
       `  PostgreSQL    ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded, port ${config.EMBEDDED_POSTGRES_PORT}`}`,
-      `  Accrual       ${accrualAddress}${config.ACCRUAL_SYSTEM_ADDRESS ? '' : ' (simulator)'}`,
+      `  Accrual       ${accrual.address}${accrual.simulated ? ' (simulator)' : ''}`,
       `  data          ${dataDir}`,
       'Press Ctrl-C to stop.',
       '',

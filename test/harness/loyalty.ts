@@ -1,7 +1,10 @@
 /** A loyalty API client for tests: a user with a token, and fresh Luhn-valid order numbers. */
 import { randomInt, randomUUID } from 'node:crypto';
 import { withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
+import type { RewardRule } from '../../src/simulators/accrual/rules';
+import { startAccrualSimulator, type AccrualSimulator, type SimulatorBehaviour } from '../../src/simulators/accrual/server';
 import { request, type JsonResponse } from './http';
+import { startServices, type TestServices } from './services';
 
 let sequence = 0;
 
@@ -38,4 +41,35 @@ export async function registerUser(apiUrl: string, login = `user-${randomUUID()}
     call,
     upload: (number) => call('POST', '/api/user/orders', { body: number, headers: { 'content-type': 'text/plain' } }),
   };
+}
+
+export interface AccrualStack {
+  simulator: AccrualSimulator;
+  services: TestServices;
+}
+
+/**
+ * Mocha hooks for a describe block: an accrual simulator with `rules`, and services
+ * (API and `workers` workers) polling it. The returned object is filled in `before`.
+ */
+export function useAccrualStack(setup: {
+  behaviour?: Partial<SimulatorBehaviour>;
+  rules?: RewardRule[];
+  maxRequestsPerSecond?: number;
+  workers?: number;
+}): AccrualStack {
+  const stack = {} as AccrualStack;
+  before(async () => {
+    stack.simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0, ...setup.behaviour } });
+    for (const rule of setup.rules ?? []) stack.simulator.addRule(rule);
+    stack.services = await startServices({
+      accrual: { address: stack.simulator.url, ...(setup.maxRequestsPerSecond ? { maxRequestsPerSecond: setup.maxRequestsPerSecond } : {}) },
+    });
+    for (let i = 1; i < (setup.workers ?? 1); i++) await stack.services.addWorker();
+  });
+  after(async () => {
+    await stack.services?.stop();
+    await stack.simulator?.close();
+  });
+  return stack;
 }

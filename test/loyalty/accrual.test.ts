@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { createLoyaltyActivities } from '../../src/activities/loyalty/activities';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
-import { requestsInsideRetryAfterWindows, startAccrualSimulator, type AccrualSimulator } from '../../src/simulators/accrual/server';
+import { requestsInsideRetryAfterWindows } from '../../src/simulators/accrual/server';
 import { enrolPurchaseWorkflow } from '../../src/workflows';
 import { testEnv } from '../harness/environment';
 import { eventually } from '../harness/http';
-import { freshOrderNumber, registerUser, type LoyaltyUser } from '../harness/loyalty';
-import { startServices, type TestServices } from '../harness/services';
+import { freshOrderNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
 import { assertBalanceInvariant } from './api.test';
 
 async function allFinal(user: LoyaltyUser, count: number, timeoutMs = 30_000) {
@@ -30,20 +29,15 @@ async function creditsPerOrder(numbers: string[]): Promise<number[]> {
 
 describe('accrual polling (workflows against the accrual simulator)', () => {
   describe('a 429 storm across two workers', () => {
-    let simulator: AccrualSimulator;
-    let services: TestServices;
-    before(async () => {
-      simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0, requestsPerWindow: 4, windowMs: 1000 } });
-      simulator.addRule({ match: 'pt', reward: 10, reward_type: 'pt' });
-      services = await startServices({ accrual: { address: simulator.url, maxRequestsPerSecond: 500 } });
-      await services.addWorker();
-    });
-    after(async () => {
-      await services.stop();
-      await simulator.close();
+    const stack = useAccrualStack({
+      behaviour: { requestsPerWindow: 4, windowMs: 1000 },
+      rules: [{ match: 'pt', reward: 10, reward_type: 'pt' }],
+      maxRequestsPerSecond: 500,
+      workers: 2,
     });
 
     it('sends no request inside any Retry-After window, and still credits every order once', async () => {
+      const { simulator, services } = stack;
       const user = await registerUser(services.apiUrl);
       const numbers = Array.from({ length: 16 }, () => freshOrderNumber());
       for (const number of numbers) simulator.registerOrder(number, [{ description: 'pt', price: 1 }]);
@@ -61,19 +55,10 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
   });
 
   describe('an outage, then 500s', () => {
-    let simulator: AccrualSimulator;
-    let services: TestServices;
-    before(async () => {
-      simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0 } });
-      simulator.addRule({ match: 'Bork', reward: 10, reward_type: '%' });
-      services = await startServices({ accrual: { address: simulator.url } });
-    });
-    after(async () => {
-      await services.stop();
-      await simulator.close();
-    });
+    const stack = useAccrualStack({ rules: [{ match: 'Bork', reward: 10, reward_type: '%' }] });
 
     it('loses nothing: every order is processed once the accrual system is back, each credited exactly once', async () => {
+      const { simulator, services } = stack;
       const user = await registerUser(services.apiUrl);
       const numbers = Array.from({ length: 6 }, () => freshOrderNumber());
       for (const number of numbers) simulator.registerOrder(number, [{ description: 'Bork', price: 100.05 }]);
@@ -101,19 +86,10 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
   });
 
   describe('exactly-once crediting and the purchase hook', () => {
-    let simulator: AccrualSimulator;
-    let services: TestServices;
-    before(async () => {
-      simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0 } });
-      simulator.addRule({ match: 'gift', reward: 7.77, reward_type: 'pt' });
-      services = await startServices({ accrual: { address: simulator.url } });
-    });
-    after(async () => {
-      await services.stop();
-      await simulator.close();
-    });
+    const stack = useAccrualStack({ rules: [{ match: 'gift', reward: 7.77, reward_type: 'pt' }] });
 
     it('credits once however often the settlement is retried, even concurrently', async () => {
+      const { simulator, services } = stack;
       const user = await registerUser(services.apiUrl);
       const number = freshOrderNumber();
       simulator.registerOrder(number, [{ description: 'gift', price: 1 }]);
@@ -127,6 +103,7 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
     });
 
     it('enrols a completed purchase of a loyalty customer, and ignores other customers', async () => {
+      const { simulator, services } = stack;
       const user = await registerUser(services.apiUrl);
       const number = freshOrderNumber();
       simulator.registerOrder(number, [{ description: 'gift', price: 1 }]);

@@ -4,27 +4,24 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startAccrualSimulator, type AccrualSimulator } from '../../src/simulators/accrual/server';
+import type { AccrualSimulator } from '../../src/simulators/accrual/server';
 import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
-import { freshOrderNumber, nonLuhnNumber, registerUser, type LoyaltyUser } from '../harness/loyalty';
-import { startServices, type TestServices } from '../harness/services';
+import { freshOrderNumber, nonLuhnNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
 
 describe('loyalty API (the Gophermart contract)', () => {
-  let simulator: AccrualSimulator;
-  let services: TestServices;
-  let api: string;
-
-  before(async () => {
-    simulator = await startAccrualSimulator({ behaviour: { registeredMs: 150, processingMs: 150 } });
-    simulator.addRule({ match: 'Bork', reward: 5, reward_type: '%' });
-    simulator.addRule({ match: 'Spoon', reward: 12.5, reward_type: 'pt' });
-    services = await startServices({ accrual: { address: simulator.url } });
-    api = services.apiUrl;
+  const stack = useAccrualStack({
+    behaviour: { registeredMs: 150, processingMs: 150 },
+    rules: [
+      { match: 'Bork', reward: 5, reward_type: '%' },
+      { match: 'Spoon', reward: 12.5, reward_type: 'pt' },
+    ],
   });
-  after(async () => {
-    await services.stop();
-    await simulator.close();
+  let simulator: AccrualSimulator;
+  let api: string;
+  before(() => {
+    ({ simulator } = stack);
+    api = stack.services.apiUrl;
   });
 
   async function processedOrder(user: LoyaltyUser, goods: { description: string; price: number }[]) {

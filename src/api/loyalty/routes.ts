@@ -76,15 +76,12 @@ export function loyaltyRouter(ctx: ApiContext): Router {
       where: { userId: res.locals.userId },
       orderBy: [{ uploadedAt: 'desc' }, { number: 'desc' }],
     });
-    if (orders.length === 0) return noContent(res);
-    res.json(
-      orders.map((order) => ({
-        number: order.number,
-        status: order.status,
-        ...(order.status === 'PROCESSED' ? { accrual: fromCents(order.accrualCents ?? 0n) } : {}),
-        uploaded_at: order.uploadedAt.toISOString(),
-      })),
-    );
+    sendList(res, orders, (order) => ({
+      number: order.number,
+      status: order.status,
+      ...(order.status === 'PROCESSED' ? { accrual: fromCents(order.accrualCents ?? 0n) } : {}),
+      uploaded_at: order.uploadedAt.toISOString(),
+    }));
   });
 
   router.get('/api/user/balance', authenticated, async (_req, res) => {
@@ -104,7 +101,7 @@ export function loyaltyRouter(ctx: ApiContext): Router {
     }
     if (sumCents <= 0) throw new ApiError(400, 'validation_failed', 'sum must be at least 0.01');
     const withdrawal = await withdraw(prisma, res.locals.userId, body.order, BigInt(sumCents));
-    res.json({ order: withdrawal.orderNumber, sum: fromCents(withdrawal.sumCents), processed_at: withdrawal.processedAt.toISOString() });
+    res.json(withdrawalView(withdrawal));
   });
 
   router.get('/api/user/withdrawals', authenticated, async (_req, res) => {
@@ -112,19 +109,21 @@ export function loyaltyRouter(ctx: ApiContext): Router {
       where: { userId: res.locals.userId },
       orderBy: [{ processedAt: 'desc' }, { orderNumber: 'desc' }],
     });
-    if (withdrawals.length === 0) return noContent(res);
-    res.json(
-      withdrawals.map((w) => ({ order: w.orderNumber, sum: fromCents(w.sumCents), processed_at: w.processedAt.toISOString() })),
-    );
+    sendList(res, withdrawals, withdrawalView);
   });
 
   return router;
 }
 
-/** 204 with the JSON content type the contract asks for (express's `send` would drop it). */
-function noContent(res: Response): void {
+/** 200 with the list, or 204 with the JSON content type the contract asks for (express's `send` would drop it). */
+function sendList<T>(res: Response, items: T[], view: (item: T) => unknown): void {
+  if (items.length > 0) return void res.json(items.map(view));
   res.status(204).setHeader('Content-Type', 'application/json');
   res.end();
+}
+
+function withdrawalView(w: { orderNumber: string; sumCents: bigint; processedAt: Date }) {
+  return { order: w.orderNumber, sum: fromCents(w.sumCents), processed_at: w.processedAt.toISOString() };
 }
 
 async function recordUpload(prisma: PrismaClient, userId: string, number: string) {
