@@ -34,6 +34,8 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Runnin
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const prisma = createPrisma(options.databaseUrl);
   const pool = options.accrualWorker ? createPool(options.databaseUrl, 6) : undefined;
+  // An idle connection dropped by the server (restart, failover) must not crash the worker: pg reconnects.
+  pool?.on('error', (error) => options.logger.warn({ err: error }, 'accrual gate connection lost'));
   const workers: Worker[] = [];
   try {
     workers.push(

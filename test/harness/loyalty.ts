@@ -1,8 +1,11 @@
 /** A loyalty API client for tests: a user with a token, and fresh Luhn-valid order numbers. */
+import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
 import type { RewardRule } from '../../src/simulators/accrual/rules';
+import type { AccrualRunSettings } from '../../src/workflows/loyalty/types';
 import { startAccrualSimulator, type AccrualSimulator, type SimulatorBehaviour } from '../../src/simulators/accrual/server';
+import { testEnv } from './environment';
 import { request, type JsonResponse } from './http';
 import { startServices, type TestServices } from './services';
 
@@ -57,13 +60,18 @@ export function useAccrualStack(setup: {
   rules?: RewardRule[];
   maxRequestsPerSecond?: number;
   workers?: number;
+  settings?: Partial<AccrualRunSettings>;
 }): AccrualStack {
   const stack = {} as AccrualStack;
   before(async () => {
     stack.simulator = await startAccrualSimulator({ behaviour: { registeredMs: 0, processingMs: 0, ...setup.behaviour } });
     for (const rule of setup.rules ?? []) stack.simulator.addRule(rule);
     stack.services = await startServices({
-      accrual: { address: stack.simulator.url, ...(setup.maxRequestsPerSecond ? { maxRequestsPerSecond: setup.maxRequestsPerSecond } : {}) },
+      accrual: {
+        address: stack.simulator.url,
+        ...(setup.maxRequestsPerSecond ? { maxRequestsPerSecond: setup.maxRequestsPerSecond } : {}),
+        ...(setup.settings ? { settings: setup.settings } : {}),
+      },
     });
     for (let i = 1; i < (setup.workers ?? 1); i++) await stack.services.addWorker();
   });
@@ -72,4 +80,13 @@ export function useAccrualStack(setup: {
     await stack.simulator?.close();
   });
   return stack;
+}
+
+/** current + withdrawn = sum of credited accruals, for every user. */
+export async function assertBalanceInvariant(): Promise<void> {
+  const broken = await testEnv().prisma.$queryRaw<unknown[]>`
+    SELECT b.user_id FROM loyalty_balances b
+    LEFT JOIN (SELECT user_id, SUM(amount_cents) AS credited FROM loyalty_accrual_credits GROUP BY user_id) c USING (user_id)
+    WHERE b.current_cents + b.withdrawn_cents <> COALESCE(c.credited, 0)`;
+  assert.deepEqual(broken, []);
 }

@@ -10,8 +10,7 @@ import { requestsInsideRetryAfterWindows } from '../../src/simulators/accrual/se
 import { enrolPurchaseWorkflow } from '../../src/workflows';
 import { testEnv } from '../harness/environment';
 import { eventually } from '../harness/http';
-import { freshOrderNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
-import { assertBalanceInvariant } from './api.test';
+import { assertBalanceInvariant, freshOrderNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
 
 async function allFinal(user: LoyaltyUser, count: number, timeoutMs = 30_000) {
   return eventually(async () => {
@@ -118,6 +117,25 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
       assert.deepEqual(await run('not-a-loyalty-user', freshOrderNumber()), { enrolled: false });
       await allFinal(user, 1);
       assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 7.77, withdrawn: 0 });
+    });
+  });
+
+  describe('an order the accrual system never registers', () => {
+    const stack = useAccrualStack({ settings: { unregisteredHorizonMs: 600 } });
+
+    it('stays NEW when polling gives up after the horizon, and an upload again restarts polling', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      assert.equal((await user.upload(number)).status, 202);
+      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(number));
+      assert.deepEqual(await handle.result(), { status: 'NEW', gaveUp: true });
+      assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'NEW', 'never INVALID because of 204s');
+
+      simulator.registerOrder(number, [{ description: 'anything', price: 1 }]);
+      assert.equal((await user.upload(number)).status, 200);
+      await allFinal(user, 1);
+      assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'INVALID', 'no rule matched: refused, no points');
     });
   });
 });

@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AccrualSimulator } from '../../src/simulators/accrual/server';
-import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
-import { freshOrderNumber, nonLuhnNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
+import { assertBalanceInvariant, freshOrderNumber, nonLuhnNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
 
 describe('loyalty API (the Gophermart contract)', () => {
   const stack = useAccrualStack({
@@ -223,12 +222,3 @@ describe('loyalty API (the Gophermart contract)', () => {
     await assertBalanceInvariant();
   });
 });
-
-/** current + withdrawn = sum of credited accruals, for every user. */
-export async function assertBalanceInvariant(): Promise<void> {
-  const broken = await testEnv().prisma.$queryRaw<unknown[]>`
-    SELECT b.user_id FROM loyalty_balances b
-    LEFT JOIN (SELECT user_id, SUM(amount_cents) AS credited FROM loyalty_accrual_credits GROUP BY user_id) c USING (user_id)
-    WHERE b.current_cents + b.withdrawn_cents <> COALESCE(c.credited, 0)`;
-  assert.deepEqual(broken, []);
-}
