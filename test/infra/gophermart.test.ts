@@ -1,7 +1,7 @@
 /**
  * The single-binary mode as Gophermart test suites use it: `bin/gophermart` started
  * from another directory with only RUN_ADDRESS, DATABASE_URI and ACCRUAL_SYSTEM_ADDRESS
- * (plus the Temporal CLI cache location), accepting connections within 20 s, driven
+ * (plus the Temporal CLI cache location and node's folder as PATH), accepting connections within 20 s, driven
  * over HTTP, stopped with SIGINT, leaving no process behind.
  */
 import assert from 'node:assert/strict';
@@ -50,6 +50,8 @@ describe('bin/gophermart (single-binary mode)', function () {
       DATABASE_URI: admin.toString(),
       ACCRUAL_SYSTEM_ADDRESS: simulator.url.replace(/^http:\/\//, ''), // bare host:port is accepted
       DURABLE_ORDERS_CACHE_DIR: process.env.DURABLE_ORDERS_CACHE_DIR ?? path.join(ROOT, '.cache'),
+      // Only so the script finds `node` wherever this machine keeps it (nvm, /usr/local...).
+      PATH: path.dirname(process.execPath),
     };
     const started = Date.now();
     const child = spawn(path.join(ROOT, 'bin', 'gophermart'), [], { cwd: os.tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
