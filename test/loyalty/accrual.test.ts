@@ -4,6 +4,7 @@
  * the purchase hook. Real Temporal, real PostgreSQL, the simulator over HTTP.
  */
 import assert from 'node:assert/strict';
+import { Worker } from '@temporalio/worker';
 import { createLoyaltyActivities } from '../../src/activities/loyalty/activities';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
 import { requestsInsideRetryAfterWindows } from '../../src/simulators/accrual/server';
@@ -99,6 +100,19 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
       assert.deepEqual(again, [1, 2, 3].map(() => ({ credited: false })));
       assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 7.77, withdrawn: 0 });
       assert.deepEqual(await creditsPerOrder([number]), [1]);
+    });
+
+    it("replays a finished accrual workflow's history deterministically with the current code", async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      simulator.registerOrder(number, [{ description: 'gift', price: 1 }], { registeredMs: 150, processingMs: 150 });
+      await user.upload(number);
+      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(number));
+      assert.deepEqual(await handle.result(), { status: 'PROCESSED', accrualCents: 777 });
+      const history = await handle.fetchHistory();
+      assert.ok((history.events ?? []).some((event) => event.timerStartedEventAttributes), 'the history has durable timers');
+      await Worker.runReplayHistory({ workflowBundle: testEnv().workflowBundle }, history, handle.workflowId);
     });
 
     it('enrols a completed purchase of a loyalty customer, and ignores other customers', async () => {
