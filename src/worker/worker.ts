@@ -1,5 +1,7 @@
 /** Builds the workers: the order worker (workflows, database activities) and the accrual worker. */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
@@ -46,11 +48,14 @@ export interface AccrualWorkerCreateOptions {
  * worker of the queue, so the steady request rate stays under the accrual system's limit.
  */
 export async function createAccrualWorker({ connection, namespace, options, pool }: AccrualWorkerCreateOptions): Promise<Worker> {
+  // Named in Temporal and in the User-Agent of its requests, so an accrual system's logs show who asked.
+  const identity = `${process.pid}@${os.hostname()}/accrual-${randomUUID().slice(0, 8)}`;
   return Worker.create({
     connection,
     namespace,
+    identity,
     taskQueue: options.taskQueue,
-    activities: createAccrualActivities({ pool, options: options.client }),
+    activities: createAccrualActivities({ pool, options: options.client, identity }),
     maxTaskQueueActivitiesPerSecond: options.maxRequestsPerSecond,
     // Requests are sent one at a time under the gate's lock; a few slots keep the queue moving.
     maxConcurrentActivityTaskExecutions: 4,

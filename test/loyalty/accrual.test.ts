@@ -44,6 +44,8 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
       await Promise.all(numbers.map((number) => user.upload(number)));
       await allFinal(user, numbers.length);
 
+      const askers = new Set(simulator.log.filter((entry) => entry.path.startsWith('/api/orders/')).map((entry) => entry.userAgent));
+      assert.equal(askers.size, 2, `requests came from both workers: ${[...askers].join(', ')}`);
       const rateLimited = simulator.log.filter((entry) => entry.status === 429);
       assert.ok(rateLimited.length >= 1, 'the storm really hit the rate limit');
       assert.deepEqual(requestsInsideRetryAfterWindows(simulator.log), [], 'requests inside a Retry-After window');

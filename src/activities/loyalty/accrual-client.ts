@@ -38,14 +38,15 @@ const answerSchema = z.object({
 export const GATE_CLOSED = 'AccrualGateClosed';
 export const RATE_LIMITED = 'AccrualRateLimited';
 
-export function createAccrualActivities({ pool, options }: { pool: Pool; options: AccrualClientOptions }) {
+export function createAccrualActivities({ pool, options, identity = 'unnamed' }: { pool: Pool; options: AccrualClientOptions; identity?: string }) {
   const { address } = options;
+  const headers = { 'user-agent': `durable-orders-accrual (${identity})` };
   const orderUrl = (number: string) => `${address}/api/orders/${encodeURIComponent(number)}`;
 
   return {
     async checkAccrual(number: string): Promise<AccrualAnswer> {
       return withGate(pool, address, options.requestTimeoutMs, async (closeGate) => {
-        const response = await fetch(orderUrl(number), { signal: AbortSignal.timeout(options.requestTimeoutMs) });
+        const response = await fetch(orderUrl(number), { headers, signal: AbortSignal.timeout(options.requestTimeoutMs) });
         const text = await response.text();
         if (response.status === 429) {
           const pause = parseRetryAfter(response.headers.get('retry-after'), Date.now(), options.retryAfterFallbackMs, options.retryAfterMaxMs);

@@ -36,6 +36,7 @@ export interface LoggedRequest {
   method: string;
   path: string;
   status: number;
+  userAgent?: string;
   /** For 429: the Retry-After seconds sent, and when the answer left (window start). */
   retryAfterSeconds?: number;
   answeredAt?: number;
@@ -99,6 +100,7 @@ export async function startAccrualSimulator(
   app.use(express.json());
   app.use((req, res, next) => {
     const entry: LoggedRequest = { at: performance.timeOrigin + performance.now(), method: req.method, path: req.path, status: 0 };
+    if (req.header('user-agent')) entry.userAgent = req.header('user-agent');
     log.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
     if (behaviour.latencyMs > 0) setTimeout(next, behaviour.latencyMs);
