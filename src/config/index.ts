@@ -190,6 +190,7 @@ export function accrualRunSettings(config: AccrualConfig): AccrualRunSettings {
     unregisteredHorizonMs: config.ACCRUAL_UNREGISTERED_HORIZON_MS,
     retryInitialIntervalMs: Math.min(1000, config.ACCRUAL_RETRY_MAX_INTERVAL_MS),
     retryMaxIntervalMs: config.ACCRUAL_RETRY_MAX_INTERVAL_MS,
+    pollsPerRun: 200,
   };
 }
 

@@ -76,7 +76,7 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
       const during = (await user.call('GET', '/api/user/orders')).body as { status: string }[];
       assert.ok(during.every((o) => o.status === 'NEW'), 'still NEW while the accrual system is down');
 
-      simulator.configure({ failureRate: 0.5 });
+      simulator.configure({ failNext: 3 });
       await simulator.comeBack();
       const orders = await allFinal(user, numbers.length);
       assert.ok(orders.every((o: { status: string; accrual: number }) => o.status === 'PROCESSED' && o.accrual === 10.01));
@@ -152,6 +152,25 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
       assert.equal((await user.upload(number)).status, 200);
       await allFinal(user, 1);
       assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'INVALID', 'no rule matched: refused, no points');
+    });
+  });
+
+  describe('a long wait', () => {
+    const stack = useAccrualStack({ rules: [{ match: 'slow', reward: 1, reward_type: 'pt' }], settings: { pollsPerRun: 2 } });
+
+    it('continues as new to keep histories short, carrying its state, and still credits once', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      // Non-final for 2.5 s at a 100 ms poll interval: many more polls than the 2 per run.
+      simulator.registerOrder(number, [{ description: 'slow', price: 1 }], { registeredMs: 500, processingMs: 2000 });
+      await user.upload(number);
+      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(number));
+      assert.deepEqual(await handle.result(), { status: 'PROCESSED', accrualCents: 100 }, 'result() follows the chain of runs');
+      const { events } = await handle.fetchHistory(); // the last run's
+      assert.ok(events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run continued an earlier one');
+      assert.deepEqual(await creditsPerOrder([number]), [1]);
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 1, withdrawn: 0 });
     });
   });
 });

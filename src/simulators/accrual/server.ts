@@ -26,6 +26,8 @@ export interface SimulatorBehaviour {
   processingMs: number;
   /** Probability (0..1) that a GET /api/orders answers 500. */
   failureRate: number;
+  /** The next this-many GET /api/orders answer 500 (deterministic failures for tests). */
+  failNext: number;
   /** Added before every answer. */
   latencyMs: number;
 }
@@ -73,6 +75,7 @@ const defaults: SimulatorBehaviour = {
   registeredMs: 500,
   processingMs: 500,
   failureRate: 0,
+  failNext: 0,
   latencyMs: 0,
 };
 
@@ -137,7 +140,8 @@ export async function startAccrualSimulator(
         return;
       }
     }
-    if (behaviour.failureRate > 0 && Math.random() < behaviour.failureRate) {
+    if (behaviour.failNext > 0 || (behaviour.failureRate > 0 && Math.random() < behaviour.failureRate)) {
+      behaviour.failNext = Math.max(0, behaviour.failNext - 1);
       return void res.status(500).type('text/plain').send('internal error (injected)');
     }
     const order = orders.get(req.params.number);

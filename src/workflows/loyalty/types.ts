@@ -16,6 +16,8 @@ export interface AccrualRunSettings extends PollingSettings {
   /** Back-off of retried requests (5xx, timeouts, refused connections); 429s use Retry-After instead. */
   retryInitialIntervalMs: number;
   retryMaxIntervalMs: number;
+  /** Polls per workflow run before continuing as new, keeping each run's event history short. */
+  pollsPerRun: number;
 }
 
 export interface AccrualResumeState {

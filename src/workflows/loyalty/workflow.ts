@@ -22,9 +22,6 @@ const { accrualSettings, markProcessing, settleAccrual } = proxyLocalActivities<
   startToCloseTimeout: '10 seconds',
 });
 
-/** Polls per run before continuing as new, keeping the event history short. */
-const POLLS_PER_RUN = 200;
-
 function accrualRequests(settings: AccrualRunSettings) {
   return proxyActivities<AccrualActivities>({
     taskQueue: settings.accrualTaskQueue,
@@ -47,7 +44,7 @@ export async function accrualWorkflow(input: AccrualWorkflowInput): Promise<Accr
   };
   const { checkAccrual } = accrualRequests(state.settings);
 
-  for (let poll = 0; poll < POLLS_PER_RUN; poll++) {
+  for (let poll = 0; poll < state.settings.pollsPerRun; poll++) {
     const verdict = interpretAccrualAnswer(await checkAccrual(input.number));
     if (verdict.final) {
       await settleAccrual({ number: input.number, ...verdict });
