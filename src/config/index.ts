@@ -131,6 +131,7 @@ export const gophermartConfigSchema = loggingSchema.extend({
   DATA_DIR: z.string().optional(),
   TEMPORAL_CLI_PATH: z.string().optional(),
 });
+
 /** `durable-orders accrual-simulator`: the accrual system stand-in on its own. */
 export const accrualSimulatorConfigSchema = loggingSchema.extend({
   ACCRUAL_SIMULATOR_HOST: z.string().default('127.0.0.1'),

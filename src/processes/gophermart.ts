@@ -54,11 +54,15 @@ export function splitRunAddress(address: string): { host: string; port: number }
   return { host: host || '0.0.0.0', port: Number(address.slice(at + 1)) };
 }
 
+/** Flags, then the environment over them (empty variables count as unset), validated. */
+export function gophermartConfig(argv: string[], env: NodeJS.ProcessEnv): GophermartConfig {
+  return parseConfig(gophermartConfigSchema, { ...parseFlags(argv), ...nonEmpty(env) });
+}
+
 export async function runGophermart(argv: string[]): Promise<void> {
   let config: GophermartConfig;
   try {
-    // Environment wins over flags; empty variables count as unset.
-    config = parseConfig(gophermartConfigSchema, { ...parseFlags(argv), ...nonEmpty(process.env) });
+    config = gophermartConfig(argv, process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { parseDatabaseUrl } from '../../src/infra/database';
 import { createDatabaseIfMissing } from '../../src/infra/postgres';
 import { freePort, waitForPort } from '../../src/infra/ports';
-import { parseFlags, splitRunAddress } from '../../src/processes/gophermart';
+import { normalizeAccrualAddress } from '../../src/config';
+import { gophermartConfig, parseFlags, splitRunAddress } from '../../src/processes/gophermart';
 import { startAccrualSimulator, type AccrualSimulator } from '../../src/simulators/accrual/server';
 import { testEnv } from '../harness/environment';
 import { eventually } from '../harness/http';
@@ -36,6 +37,19 @@ describe('bin/gophermart (single-binary mode)', function () {
     assert.throws(() => parseFlags(['-x', '1']), /unknown argument/);
     assert.deepEqual(splitRunAddress(':8080'), { host: '0.0.0.0', port: 8080 });
     assert.deepEqual(splitRunAddress('localhost:81'), { host: 'localhost', port: 81 });
+  });
+
+  it('lets an environment variable win over its flag, and takes the accrual address with or without http://', () => {
+    const config = gophermartConfig(['-a', ':1111', '-r', 'flag-host:1'], { RUN_ADDRESS: ':2222', ACCRUAL_SYSTEM_ADDRESS: '' });
+    assert.equal(config.RUN_ADDRESS, ':2222');
+    assert.equal(config.ACCRUAL_SYSTEM_ADDRESS, 'http://flag-host:1', 'an empty variable counts as unset');
+    assert.equal(gophermartConfig([], {}).RUN_ADDRESS, ':8080');
+    assert.equal(normalizeAccrualAddress('localhost:8081'), 'http://localhost:8081');
+    assert.equal(normalizeAccrualAddress('http://127.0.0.1:8081/'), 'http://127.0.0.1:8081');
+    assert.equal(normalizeAccrualAddress('https://accrual.example/base'), 'https://accrual.example/base');
+    assert.throws(() => normalizeAccrualAddress('ftp://x'));
+    assert.throws(() => gophermartConfig(['-r', 'ftp://x'], {}), /ACCRUAL_SYSTEM_ADDRESS/);
+    assert.throws(() => gophermartConfig(['-a', 'nonsense'], {}), /RUN_ADDRESS/);
   });
 
   it('starts with only the three variables, serves the contract, and stops cleanly on SIGINT', async () => {
