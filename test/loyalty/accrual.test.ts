@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { createLoyaltyActivities } from '../../src/activities/loyalty/activities';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
-import { requestsInsideRetryAfterWindows } from '../../src/simulators/accrual/server';
+import { requestsInsideRetryAfterWindows, type OrderTiming } from '../../src/simulators/accrual/server';
 import { enrolPurchaseWorkflow } from '../../src/workflows';
 import { testEnv } from '../harness/environment';
 import { eventually } from '../harness/http';
-import { assertBalanceInvariant, freshOrderNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
+import { assertBalanceInvariant, freshOrderNumber, registerUser, useAccrualStack, type AccrualStack, type LoyaltyUser } from '../harness/loyalty';
 
 async function allFinal(user: LoyaltyUser, count: number, timeoutMs = 30_000) {
   return eventually(async () => {
@@ -25,6 +25,15 @@ async function creditsPerOrder(numbers: string[]): Promise<number[]> {
   const rows = await testEnv().prisma.loyaltyAccrualCredit.groupBy({ by: ['orderNumber'], where: { orderNumber: { in: numbers } }, _count: true });
   const counts = new Map(rows.map((row) => [row.orderNumber, row._count]));
   return numbers.map((n) => counts.get(n) ?? 0);
+}
+
+/** A new user uploads one new order the simulator knows (one good, price 1); returns its workflow handle too. */
+async function uploadOne(stack: AccrualStack, description: string, timing?: OrderTiming) {
+  const user = await registerUser(stack.services.apiUrl);
+  const number = freshOrderNumber();
+  stack.simulator.registerOrder(number, [{ description, price: 1 }], timing);
+  assert.equal((await user.upload(number)).status, 202);
+  return { user, number, handle: testEnv().client.workflow.getHandle(accrualWorkflowId(number)) };
 }
 
 describe('accrual polling (workflows against the accrual simulator)', () => {
@@ -91,13 +100,9 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
     const stack = useAccrualStack({ rules: [{ match: 'gift', reward: 7.77, reward_type: 'pt' }] });
 
     it('credits once however often the settlement is retried, even concurrently', async () => {
-      const { simulator, services } = stack;
-      const user = await registerUser(services.apiUrl);
-      const number = freshOrderNumber();
-      simulator.registerOrder(number, [{ description: 'gift', price: 1 }]);
-      await user.upload(number);
-      await testEnv().client.workflow.getHandle(accrualWorkflowId(number)).result();
-      const activities = createLoyaltyActivities({ prisma: testEnv().prisma, accrual: services.accrualSettings });
+      const { user, number, handle } = await uploadOne(stack, 'gift');
+      await handle.result();
+      const activities = createLoyaltyActivities({ prisma: testEnv().prisma, accrual: stack.services.accrualSettings });
       const again = await Promise.all([1, 2, 3].map(() => activities.settleAccrual({ number, status: 'PROCESSED', accrualCents: 777 })));
       assert.deepEqual(again, [1, 2, 3].map(() => ({ credited: false })));
       assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 7.77, withdrawn: 0 });
@@ -105,12 +110,7 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
     });
 
     it("replays a finished accrual workflow's history deterministically with the current code", async () => {
-      const { simulator, services } = stack;
-      const user = await registerUser(services.apiUrl);
-      const number = freshOrderNumber();
-      simulator.registerOrder(number, [{ description: 'gift', price: 1 }], { registeredMs: 150, processingMs: 150 });
-      await user.upload(number);
-      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(number));
+      const { handle } = await uploadOne(stack, 'gift', { registeredMs: 150, processingMs: 150 });
       assert.deepEqual(await handle.result(), { status: 'PROCESSED', accrualCents: 777 });
       const history = await handle.fetchHistory();
       assert.ok((history.events ?? []).some((event) => event.timerStartedEventAttributes), 'the history has durable timers');
@@ -159,13 +159,8 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
     const stack = useAccrualStack({ rules: [{ match: 'slow', reward: 1, reward_type: 'pt' }], settings: { pollsPerRun: 2 } });
 
     it('continues as new to keep histories short, carrying its state, and still credits once', async () => {
-      const { simulator, services } = stack;
-      const user = await registerUser(services.apiUrl);
-      const number = freshOrderNumber();
       // Non-final for 2.5 s at a 100 ms poll interval: many more polls than the 2 per run.
-      simulator.registerOrder(number, [{ description: 'slow', price: 1 }], { registeredMs: 500, processingMs: 2000 });
-      await user.upload(number);
-      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(number));
+      const { user, number, handle } = await uploadOne(stack, 'slow', { registeredMs: 500, processingMs: 2000 });
       assert.deepEqual(await handle.result(), { status: 'PROCESSED', accrualCents: 100 }, 'result() follows the chain of runs');
       const { events } = await handle.fetchHistory(); // the last run's
       assert.ok(events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run continued an earlier one');
