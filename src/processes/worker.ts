@@ -35,7 +35,9 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Runnin
   const prisma = createPrisma(options.databaseUrl);
   const pool = options.accrualWorker ? createPool(options.databaseUrl, 6) : undefined;
   // An idle connection dropped by the server (restart, failover) must not crash the worker: pg reconnects.
-  pool?.on('error', (error) => options.logger.warn({ err: error }, 'accrual gate connection lost'));
+  pool?.on('error', (error: Error & { code?: string }) =>
+    options.logger.warn({ code: error.code, reason: error.message }, 'accrual gate connection lost'),
+  );
   const workers: Worker[] = [];
   try {
     workers.push(
