@@ -35,8 +35,9 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Runnin
   const prisma = createPrisma(options.databaseUrl);
   const pool = options.accrualWorker ? createPool(options.databaseUrl, 6) : undefined;
   // An idle connection dropped by the server (restart, failover) must not crash the worker: pg reconnects.
+  // (pg-pool's end() can return while a client's socket is still open; a server shutdown later lands here too.)
   pool?.on('error', (error: Error & { code?: string }) =>
-    options.logger.warn({ code: error.code, reason: error.message }, 'accrual gate connection lost'),
+    options.logger.warn({ code: error.code, reason: error.message, accrualTaskQueue: options.accrualWorker?.taskQueue }, 'accrual gate connection lost'),
   );
   const workers: Worker[] = [];
   try {
