@@ -5,8 +5,20 @@
  *   worker    a Temporal worker only (npm run worker)
  *   migrate   apply pending SQL migrations (npm run db:migrate)
  *   temporal-cli  find or build the Temporal CLI and print its path
+ *   loyalty   the loyalty service as one executable (bin/gophermart; flags -a -d -r)
+ *   accrual-simulator  the accrual system stand-in on ACCRUAL_SIMULATOR_PORT
  */
-import { apiConfigSchema, ConfigError, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
+import {
+  accrualClientOptions,
+  accrualSimulatorConfigSchema,
+  accrualRunSettings,
+  apiConfigSchema,
+  ConfigError,
+  loadConfig,
+  loyaltyTokenOptions,
+  migrateConfigSchema,
+  workerConfigSchema,
+} from './config';
 import { loadProviderRegistry } from './config/providers';
 import { parseStuckThresholds } from './domain/orders/stuck';
 import { reconcilePolicy } from './worker/schedules';
@@ -17,8 +29,10 @@ import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '.
 import { resolveTemporalCli } from './infra/temporal-cli';
 import { startTracing } from './infra/tracing';
 import { startApi } from './processes/api';
+import { runGophermart } from './processes/gophermart';
 import { runSandbox } from './processes/sandbox';
 import { startWorker } from './processes/worker';
+import { startAccrualSimulator } from './simulators/accrual/server';
 
 const commands: Record<string, () => Promise<void>> = {
   start: runSandbox,
@@ -49,6 +63,7 @@ const commands: Record<string, () => Promise<void>> = {
         historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
       },
       tracing,
+      loyalty: loyaltyTokenOptions(config),
     });
     cleanup.add('api', () => api.stop());
     logger.info({ url: api.url }, 'API listening');
@@ -70,6 +85,8 @@ const commands: Record<string, () => Promise<void>> = {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       databaseUrl: config.DATABASE_URL,
       logger,
+      accrualSettings: accrualRunSettings(config),
+      accrualWorker: accrualClientOptions(config),
       providers: loadProviderRegistry(),
       callbackBaseUrl: config.PROVIDER_CALLBACK_URL,
       quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
@@ -89,6 +106,19 @@ const commands: Record<string, () => Promise<void>> = {
     const config = loadConfig(migrateConfigSchema);
     const applied = await migrate(config.DATABASE_URL);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema up to date\n');
+  },
+
+  loyalty: () => runGophermart(process.argv.slice(3)),
+
+  async 'accrual-simulator'() {
+    const config = loadConfig(accrualSimulatorConfigSchema);
+    const simulator = await startAccrualSimulator({
+      host: config.ACCRUAL_SIMULATOR_HOST,
+      port: config.ACCRUAL_SIMULATOR_PORT,
+      behaviour: { requestsPerWindow: config.ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE },
+    });
+    exitOnSignal(createLogger(config.LOG_LEVEL), () => simulator.close());
+    process.stdout.write(`accrual simulator listening on ${simulator.url}\n`);
   },
 
   async 'temporal-cli'() {

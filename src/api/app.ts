@@ -7,6 +7,7 @@ import { healthRouter } from './health/routes';
 import { opsRouter } from './ops/routes';
 import { observeRequests } from './observability';
 import { orderActionsRouter } from './orders/actions';
+import { loyaltyRouter } from './loyalty/routes';
 import { ordersRouter } from './orders/routes';
 import { providerWebhooksRouter } from './providers/webhooks';
 
@@ -29,6 +30,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(orderActionsRouter(ctx));
   app.use(providerWebhooksRouter(ctx));
   app.use(opsRouter(ctx));
+  app.use(loyaltyRouter(ctx));
   app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));
   return app;

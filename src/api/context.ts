@@ -5,6 +5,7 @@ import type { StuckThresholds } from '../domain/orders/stuck';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import type { TokenOptions } from './loyalty/auth';
 
 export interface ApiContext {
   prisma: PrismaClient;
@@ -21,4 +22,6 @@ export interface ApiContext {
   stuckThresholds?: StuckThresholds;
   /** Intake rows younger than this are not judged by an on-demand reconcile (default 60 s). */
   reconcileGraceSeconds?: number;
+  /** Loyalty token settings; defaults (key kept in the database, 24 h tokens) when absent. */
+  loyalty?: TokenOptions;
 }

@@ -49,6 +49,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       apiError = new ApiError(413, 'payload_too_large', 'request body is too large');
     } else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
       apiError = new ApiError(error.status, 'bad_request', String(error.message ?? 'bad request'));
+    } else if (dependencyUnavailable(error)) {
+      (req.log ?? logger).warn({ err: error, method: req.method, path: req.path }, 'dependency unavailable');
+      apiError = new ApiError(503, 'unavailable', 'a dependency is unavailable; repeat the request', { retryAfterSeconds: 2 });
     } else {
       // req.log carries the request id (src/api/observability.ts).
       (req.log ?? logger).error({ err: error, method: req.method, path: req.path }, 'unhandled error');
@@ -60,4 +63,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },
     });
   };
+}
+
+/**
+ * The database or Temporal cannot be reached right now (restart, failover): the request
+ * changed nothing and may be repeated, so callers get 503 + Retry-After rather than 500.
+ */
+function dependencyUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | undefined;
+  if (!e) return false;
+  if (e.code === 'P1001' || e.code === 'P1017' || e.code === 'P2024') return true; // Prisma: unreachable, closed, pool timeout
+  if (e.meta?.driverAdapterError?.cause?.kind === 'DatabaseNotReachable') return true;
+  if (e.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return true;
+  return e.code === 14 || (e.name === 'ServiceError' && /UNAVAILABLE|14 /.test(String((error as Error).message))); // gRPC UNAVAILABLE
 }

@@ -1,6 +1,8 @@
 /** An API process's body: Temporal client, database, express app, listening socket. */
 import { createApp } from '../api/app';
+import { orderPolicySchema } from '../config';
 import type { ApiContext } from '../api/context';
+import type { TokenOptions } from '../api/loyalty/auth';
 import { listen } from '../api/server';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
@@ -17,15 +19,18 @@ export interface ApiProcessOptions {
   host: string;
   port: number;
   logger: Logger;
-  providers: ApiContext['providers'];
-  operators: ApiContext['operators'];
-  orderPolicy: ApiContext['orderPolicy'];
+  /** Defaults: no providers, no operators, the configuration's default order policy. */
+  providers?: ApiContext['providers'];
+  operators?: ApiContext['operators'];
+  orderPolicy?: ApiContext['orderPolicy'];
   stuckThresholds?: ApiContext['stuckThresholds'];
   reconcileGraceSeconds?: number;
   /** This process's registry, served at /metrics; a fresh one when omitted. */
   metrics?: Metrics;
   /** Tracing on: the Temporal client passes the request's trace to the workflows it starts. */
   tracing?: Tracing;
+  /** Loyalty token settings (LOYALTY_TOKEN_SECRET, LOYALTY_TOKEN_TTL_SECONDS). */
+  loyalty?: TokenOptions;
 }
 
 export interface RunningApi {
@@ -43,11 +48,12 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     metrics: options.metrics ?? createMetrics(),
     taskQueue: options.taskQueue,
     temporalUiUrl: options.temporalUiUrl,
-    providers: options.providers,
-    operators: options.operators,
-    orderPolicy: options.orderPolicy,
+    providers: options.providers ?? new Map(),
+    operators: options.operators ?? new Map(),
+    orderPolicy: options.orderPolicy ?? defaultOrderPolicy(),
     ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds } : {}),
     ...(options.reconcileGraceSeconds === undefined ? {} : { reconcileGraceSeconds: options.reconcileGraceSeconds }),
+    ...(options.loyalty ? { loyalty: options.loyalty } : {}),
   });
   const server = await listen(app, options.host, options.port);
   return {
@@ -58,4 +64,9 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
       await temporal.connection.close();
     },
   };
+}
+
+function defaultOrderPolicy(): ApiContext['orderPolicy'] {
+  const config = orderPolicySchema.parse({});
+  return { deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000, confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000 };
 }

@@ -1,10 +1,11 @@
 /**
  * `npm start`: the whole stack in one process tree — Temporal dev server (with Web UI,
  * persisted to <DATA_DIR>/temporal.db), embedded PostgreSQL (<DATA_DIR>/postgres),
- * migrations, a worker and the API. Ctrl-C stops all of it.
+ * migrations, a worker and the API, and (unless ACCRUAL_SYSTEM_ADDRESS is set) the
+ * accrual simulator the loyalty programme polls. Ctrl-C stops all of it.
  */
 import path from 'node:path';
-import { devConfigSchema, loadConfig } from '../config';
+import { devConfigSchema, loadConfig, loyaltyTokenOptions } from '../config';
 import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
@@ -19,7 +20,7 @@ import { startTracing } from '../infra/tracing';
 import { parseStuckThresholds } from '../domain/orders/stuck';
 import { reconcilePolicy } from '../worker/schedules';
 import { startApi } from './api';
-import { startWorker } from './worker';
+import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
 
 /** Only for the local sandbox; production sets OPERATOR_TOKENS. */
 export const SANDBOX_OPERATOR_TOKEN = 'sandbox-operator-token';
@@ -81,6 +82,10 @@ export async function runSandbox(): Promise<void> {
     providers = providerRegistry(providerRegistrySchema.parse(demo.registry(simulator.url)));
   }
   const apiUrl = `http://127.0.0.1:${config.API_PORT}`;
+  const accrual = await accrualSystemOrSimulator(config.ACCRUAL_SYSTEM_ADDRESS, cleanup, {
+    port: config.ACCRUAL_SIMULATOR_PORT,
+    behaviour: { registeredMs: 1000, processingMs: 1000, requestsPerWindow: 600, windowMs: 60_000 },
+  });
 
   const common = {
     temporalAddress: infra.temporalAddress,
@@ -92,19 +97,20 @@ export async function runSandbox(): Promise<void> {
     metrics: createMetrics(),
     tracing,
   };
-  const worker = await startWorker({
-    ...common,
-    logger: logger.child({ component: 'worker' }),
-    callbackBaseUrl: apiUrl,
-    quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
-    shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
-    reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_THRESHOLDS) },
-  });
-  cleanup.add('worker', () => worker.stop());
-  worker.done.catch((error) => {
-    logger.fatal({ err: error }, 'worker stopped unexpectedly');
-    process.kill(process.pid, 'SIGTERM');
-  });
+  await startSupervisedWorker(
+    {
+      ...common,
+      logger: logger.child({ component: 'worker' }),
+      callbackBaseUrl: apiUrl,
+      quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
+      shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_THRESHOLDS) },
+    },
+    config,
+    accrual.address,
+    cleanup,
+    logger,
+  );
   const temporalUiUrl = infra.temporalUiUrl ?? config.TEMPORAL_UI_URL;
   // Without OPERATOR_TOKENS the sandbox has one operator with a well-known token (printed below).
   const operators = config.OPERATOR_TOKENS ?? new Map([[SANDBOX_OPERATOR_TOKEN, 'operator']]);
@@ -121,6 +127,7 @@ export async function runSandbox(): Promise<void> {
       confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
       historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
     },
+    loyalty: loyaltyTokenOptions(config),
   });
   cleanup.add('api', () => api.stop());
 
@@ -137,6 +144,7 @@ export async function runSandbox(): Promise<void> {
       `  PostgreSQL    ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded, port ${config.EMBEDDED_POSTGRES_PORT}`}`,
       `  Providers     ${[...providers.keys()].join(', ')}${simulatorUrl ? ` (simulated at ${simulatorUrl})` : ''}`,
       config.OPERATOR_TOKENS ? '' : `  Operator      Authorization: Bearer ${SANDBOX_OPERATOR_TOKEN}`,
+      `  Accrual       ${accrual.address}${accrual.simulated ? ' (simulator)' : ''}`,
       `  data          ${dataDir}`,
       'Press Ctrl-C to stop.',
       '',

@@ -121,6 +121,55 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
     update: { quote: { total: 2 }, expiresAt: new Date('2027-01-01T00:00:00.000Z') },
     key: (row) => ({ provider_cartHash: { provider: row.provider, cartHash: row.cartHash } }),
   },
+  LoyaltyUser: {
+    full: () => ({ id: randomUUID(), login: `u-${randomUUID()}`, passwordHash: 'scrypt$x', createdAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ id: randomUUID(), login: `u-${randomUUID()}`, passwordHash: 'scrypt$x' }),
+    update: { login: `u-${randomUUID()}`, passwordHash: 'scrypt$y' },
+    key: (row) => ({ id: row.id }),
+  },
+  LoyaltyBalance: {
+    full: () => ({ userId: randomUUID(), currentCents: 12345n, withdrawnCents: 678n, updatedAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ userId: randomUUID() }),
+    update: { currentCents: 1n, withdrawnCents: 2n, updatedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ userId: row.userId }),
+  },
+  LoyaltyOrder: {
+    full: () => ({
+      number: `0${Date.now()}${Math.floor(Math.random() * 1e9)}`,
+      userId: randomUUID(),
+      status: 'PROCESSED',
+      accrualCents: 72998n,
+      uploadedAt: new Date('2026-01-02T03:04:05.678Z'),
+      updatedAt: new Date('2026-01-02T03:04:05.679Z'),
+    }),
+    minimal: () => ({ number: `${Date.now()}${Math.floor(Math.random() * 1e9)}`, userId: randomUUID(), status: 'NEW', accrualCents: null }),
+    update: { status: 'INVALID', accrualCents: 1n, updatedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ number: row.number }),
+  },
+  LoyaltyAccrualCredit: {
+    full: () => ({ orderNumber: `c${randomUUID()}`, userId: randomUUID(), amountCents: 500n, creditedAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ orderNumber: `c${randomUUID()}`, userId: randomUUID(), amountCents: 0n }),
+    update: { amountCents: 7n },
+    key: (row) => ({ orderNumber: row.orderNumber }),
+  },
+  LoyaltyWithdrawal: {
+    full: () => ({ orderNumber: `w${randomUUID()}`, userId: randomUUID(), sumCents: 500n, processedAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ orderNumber: `w${randomUUID()}`, userId: randomUUID(), sumCents: 1n }),
+    update: { sumCents: 7n, processedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ orderNumber: row.orderNumber }),
+  },
+  LoyaltyAccrualGate: {
+    full: () => ({ accrualAddress: `http://gate-${randomUUID()}`, resumeAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ accrualAddress: `http://gate-${randomUUID()}` }),
+    update: { resumeAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ accrualAddress: row.accrualAddress }),
+  },
+  LoyaltySecret: {
+    full: () => ({ name: `s-${randomUUID()}`, value: 'v', createdAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ name: `s-${randomUUID()}`, value: 'v' }),
+    update: { value: 'w' },
+    key: (row) => ({ name: row.name }),
+  },
 };
 
 /** The generated client's delegate for a model, e.g. prisma.order for "Order". */

@@ -168,7 +168,7 @@ describe('fault injection: nothing lost, nothing twice', function () {
     const client = new Client({ connection });
     try {
       const results = await Promise.all(ids.map((id) => client.workflow.getHandle(`order-${id}`).result()));
-      assert.deepEqual(new Set(results.map((r) => r.status)), new Set(['COMPLETED']));
+      assert.deepEqual(results.filter((r) => r.status !== 'COMPLETED'), [], 'every order completed');
 
       // Exactly one workflow per accepted order.
       let workflows = 0;

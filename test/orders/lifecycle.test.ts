@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { signatureOf } from '../../src/api/providers/webhooks';
+import { withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
+import { registerUser } from '../harness/loyalty';
 import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
 import { getOrder, orderBody, submit, waitForStatus } from '../harness/orders';
@@ -308,6 +310,23 @@ describe('order lifecycle', function () {
     assert.equal(sim.placements('pizza', order.id).length, 1);
     assert.equal(sim.placements('sushi', order.id).length, 1);
     assert.deepEqual(done.subOrders.map((s: any) => s.status), ['DELIVERED', 'DELIVERED']);
+  });
+
+  it('registers a completed purchase of a loyalty user for points, without an upload', async () => {
+    const { api } = await given({ pizza: { behavior: { prices } } });
+    const user = await registerUser(api);
+    const stranger = await submit(api, orderBody([PIZZA]));
+    const order = await submit(api, { ...orderBody([PIZZA]), customerId: user.login });
+    // Points are registered after the order completed, as the workflow's last step.
+    for (const o of [stranger, order]) await testEnv().client.workflow.getHandle(o.workflowId).result();
+    const done = await getOrder(api, order.id);
+    const number = withLuhnCheckDigit(String(order.number));
+    assert.ok(done.history.some((h: any) => h.reason === `loyalty: purchase ${number} registered for points`));
+    const uploads = await user.call('GET', '/api/user/orders');
+    assert.equal(uploads.status, 200);
+    assert.deepEqual(uploads.body.map((o: any) => o.number), [number]);
+    assert.ok(!(await getOrder(api, stranger.id)).history.some((h: any) => /loyalty/.test(h.reason ?? '')));
+    await recordHistory('completed-with-loyalty-points', order.workflowId);
   });
 
   it('ignores a stale provider report that would move a sub-order backwards', async () => {

@@ -19,9 +19,12 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { withLuhnCheckDigit } from '../../domain/loyalty/luhn';
+import { enrolPurchaseForAccrual } from '../loyalty/hook';
 import { checkAction, type Actor } from '../../domain/orders/actions';
 import { deriveOrderStatus, allDelivered, type OrderOutcome, type OrderStatus } from '../../domain/orders/status';
 import { applyProviderReport, isLiveAtProvider, type ProviderReport } from '../../domain/orders/sub-orders';
@@ -95,6 +98,7 @@ class OrderProcess {
     if (!this.decided()) return this.continueAsNew(drivers);
     await Promise.all(drivers);
     await this.compensate();
+    await this.earnLoyaltyPoints();
     this.state.phase = 'closed';
     await condition(allHandlersFinished);
     await this.projector.flushed();
@@ -423,6 +427,19 @@ class OrderProcess {
     }
     this.record({ kind: 'sub-order', actor: 'system', reason: sub.note, details: subDetails(sub) });
     return result.cancelled;
+  }
+
+  /**
+   * A completed purchase of a loyalty user earns points without a manual upload: its
+   * number (with a Luhn check digit, as the loyalty contract requires) starts the same
+   * accrual workflow an upload would. Added after orders were recorded, hence patched().
+   */
+  private async earnLoyaltyPoints(): Promise<void> {
+    if (this.state.outcome !== 'COMPLETED' || !patched('earn-loyalty-points')) return;
+    const number = withLuhnCheckDigit(String(this.input.number));
+    if (await enrolPurchaseForAccrual({ customerId: this.input.customerId, number })) {
+      this.record({ kind: 'action', actor: 'system', reason: `loyalty: purchase ${number} registered for points` });
+    }
   }
 
   // ── plumbing ────────────────────────────────────────────────────────────────────────────
