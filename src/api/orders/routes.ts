@@ -82,7 +82,11 @@ function customerOf(req: Request): string {
 /** The order named by `:id`, if the caller may see it (its customer or an operator). */
 export async function findOrder<I extends Prisma.OrderInclude>(ctx: ApiContext, req: Request, include: I) {
   const id = parseInput(orderIdSchema, req.params.id, 'order id');
-  const order = await ctx.prisma.order.findUnique({ where: { id }, include });
+  // One snapshot: Prisma reads the included relations with separate queries, which could
+  // otherwise see the order row after a projection committed and its history before it.
+  const order = await ctx.prisma.$transaction((tx) => tx.order.findUnique({ where: { id }, include }), {
+    isolationLevel: 'RepeatableRead',
+  });
   if (!order) throw notFound(`order ${id}`);
   operatorOrOwner(ctx, req, order.customerId);
   return order;
