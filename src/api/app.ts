@@ -7,7 +7,9 @@ import { healthRouter } from './health/routes';
 import { observeRequests } from './observability';
 import { orderActionsRouter } from './orders/actions';
 import { ordersRouter } from './orders/routes';
+import { paymentsRouter } from './payments/routes';
 import { providerWebhooksRouter } from './providers/webhooks';
+import { syncRouter } from './sync/routes';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
@@ -26,6 +28,8 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get('/metrics', metricsEndpoint(ctx.metrics.registry));
   app.use(ordersRouter(ctx));
   app.use(orderActionsRouter(ctx));
+  app.use(paymentsRouter(ctx));
+  app.use(syncRouter(ctx));
   app.use(providerWebhooksRouter(ctx));
   app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));

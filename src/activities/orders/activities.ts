@@ -2,7 +2,8 @@
  * Read-model writes for the order workflow, and the provider policies it needs.
  * Projections are idempotent and monotonic: each carries the workflow's version and a
  * row already at that version or newer is left alone, so a retried or late write can
- * never move an order backwards. History rows are keyed by (order, seq) and written once.
+ * never move an order backwards. History rows are keyed by (order, seq), payments by
+ * (order, transaction id) and device commands by (order, device, command id): each is written once.
  */
 import type { ProviderRegistry } from '../../config/providers';
 import type { PrismaClient } from '../../infra/database';
@@ -28,6 +29,7 @@ export function createOrderActivities({ prisma, providers, metrics }: OrderActiv
             outcomeReason: projection.outcomeReason ?? null,
             gateRequired: projection.gateRequired,
             gateOpen: projection.gateOpen,
+            adjustments: projection.adjustments as object[],
             updatedAt: new Date(),
           },
         });
@@ -68,10 +70,41 @@ export function createOrderActivities({ prisma, providers, metrics }: OrderActiv
           })),
           skipDuplicates: true,
         });
-        return { applied: count === 1, inserted };
-      }).then(({ applied, inserted }) => {
+        const payments = await tx.payment.createManyAndReturn({
+          data: projection.transactions.map((t) => ({
+            orderId: projection.orderId,
+            transactionId: t.id,
+            kind: t.kind,
+            method: t.method,
+            amountCents: BigInt(t.amount),
+            status: t.status,
+            refundOf: t.refundOf ?? null,
+            details: (t.details as object | undefined) ?? undefined,
+            balanceDueAfterCents: BigInt(t.balanceDueAfter),
+            actor: t.actor,
+            recordedAt: new Date(t.at),
+          })),
+          skipDuplicates: true,
+          select: { method: true, status: true },
+        });
+        await tx.orderCommand.createMany({
+          data: projection.commands.map((c) => ({
+            orderId: projection.orderId,
+            deviceId: c.deviceId,
+            commandId: c.commandId,
+            seq: c.seq,
+            type: c.type,
+            outcome: c.outcome,
+            result: c.result as object,
+            at: new Date(c.at),
+          })),
+          skipDuplicates: true,
+        });
+        return { applied: count === 1, inserted, payments };
+      }).then(({ applied, inserted, payments }) => {
         // Only rows this call inserted are counted, so a retried projection never counts twice.
         for (const row of inserted) recordTransition(metrics, row);
+        for (const row of payments) metrics.business.payments.inc({ method: row.method, outcome: row.status.toLowerCase() });
         return { applied };
       });
     },

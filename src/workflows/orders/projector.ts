@@ -9,6 +9,7 @@
  * commands, which test/replay caught.
  */
 import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { billTotal } from '../../domain/orders/bill';
 import { isFinal, type OrderStatus } from '../../domain/orders/status';
 import { OrderStatus as OrderStatusAttribute, Providers } from '../search-attributes';
 import { readModel } from './activities';
@@ -75,12 +76,15 @@ export class Projector {
       orderId: this.input.orderId,
       version: this.state.version,
       status: this.currentStatus(),
-      total: this.state.total,
+      total: billTotal(this.state.total, this.state.adjustments),
       outcomeReason: this.state.outcomeReason,
       gateRequired: this.input.requiresGate,
       gateOpen: this.state.gateOpen,
       subOrders: this.state.subOrders.map((sub) => ({ ...sub, items: sub.items, triedProviders: [...sub.triedProviders] })),
       history: [...this.state.unflushedHistory],
+      adjustments: [...this.state.adjustments],
+      transactions: [...this.state.transactions],
+      commands: [...this.state.commands],
     };
   }
 
