@@ -351,7 +351,7 @@ class OrderProcess {
     const verdict = checkAction(this.actionContext(), action, actor);
     if (!verdict.ok && !command) throw refusal(verdict.code, verdict.reason, this.status, verdict.details);
     const result: ActionResult = verdict.ok
-      ? { ...this.act(request), outcome: 'applied' }
+      ? { balanceDue: this.balanceDue(), ...this.act(request), outcome: 'applied' }
       : { status: this.status, balanceDue: this.balanceDue(), outcome: 'rejected', code: verdict.code, reason: verdict.reason, details: verdict.details };
     if (command) this.takeCommand(command, action, actor, result);
     return result;
