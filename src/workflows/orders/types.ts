@@ -148,7 +148,7 @@ export interface OrderProjection {
   subOrders: SubOrderState[];
   history: HistoryEntry[];
   adjustments: Adjustment[];
-  /** Every transaction (rows are written once, keyed by id) and the recent device commands. */
+  /** Transactions and device commands not yet written by this run (rows are keyed, written once). */
   transactions: Transaction[];
   commands: CommandLogEntry<ActionResult>[];
 }
