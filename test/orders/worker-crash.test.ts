@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { eventually } from '../harness/http';
 import { orderBody, submit, waitForStatus } from '../harness/orders';
-import { descendants, isAlive, spawnProject, type Spawned } from '../harness/processes';
+import { workerProcesses } from '../harness/processes';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { startServices, type TestServices } from '../harness/services';
 
@@ -14,7 +14,7 @@ describe('a worker killed mid-order', function () {
   this.timeout(120_000);
   let providers: SimulatedProviders;
   let services: TestServices;
-  const children: Spawned[] = [];
+  const workers = workerProcesses(() => services.workerEnv);
 
   before(async () => {
     const prices = { margherita: 1250, maki: 420 };
@@ -26,20 +26,13 @@ describe('a worker killed mid-order', function () {
   });
 
   after(async () => {
-    for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
+    workers.killAll();
     await services.stop();
     await providers.simulator.stop();
   });
 
-  async function worker(): Promise<Spawned> {
-    const spawned = spawnProject(['worker'], services.workerEnv);
-    children.push(spawned);
-    await spawned.waitFor(/worker polling/);
-    return spawned;
-  }
-
   it('is replaced by another worker; every order completes with one placement per provider', async () => {
-    const first = await worker();
+    const first = await workers.start();
     const orders = await Promise.all(
       Array.from({ length: 5 }, () =>
         submit(services.apiUrl, orderBody([
@@ -51,12 +44,9 @@ describe('a worker killed mid-order', function () {
     const sim = providers.simulator;
     // Kill it once some orders are placed and others are still in flight.
     await eventually(async () => (sim.placements('pizza').length >= 2 ? true : undefined), 30_000, 'first placements');
-    const grandchildren = descendants(first.child.pid!);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    for (const pid of grandchildren) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    await workers.crash(first);
 
-    await worker();
+    await workers.start();
     for (const order of orders) await waitForStatus(services.apiUrl, order.id, 'COMPLETED', 60_000);
     for (const order of orders) {
       assert.equal(sim.placements('pizza', order.id).length, 1, `pizza placements of ${order.id}`);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { orderBody, submit, waitForStatus } from '../harness/orders';
 import { pay, payments, txId } from '../harness/payments';
-import { descendants, isAlive, spawnProject, type Spawned } from '../harness/processes';
+import { workerProcesses } from '../harness/processes';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { startServices, type TestServices } from '../harness/services';
 
@@ -14,7 +14,7 @@ describe('a worker killed during a payment', function () {
   this.timeout(120_000);
   let providers: SimulatedProviders;
   let services: TestServices;
-  const children: Spawned[] = [];
+  const workers = workerProcesses(() => services.workerEnv);
 
   before(async () => {
     providers = await startProviders({ pizza: { behavior: { prices: { margherita: 1250 }, stepMs: null } } });
@@ -22,31 +22,21 @@ describe('a worker killed during a payment', function () {
   });
 
   after(async () => {
-    for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
+    workers.killAll();
     await services.stop();
     await providers.simulator.stop();
   });
 
-  async function worker(): Promise<Spawned> {
-    const spawned = spawnProject(['worker'], services.workerEnv);
-    children.push(spawned);
-    await spawned.waitFor(/worker polling/);
-    return spawned;
-  }
-
   it('records the payment once after another worker takes over', async () => {
-    const first = await worker();
+    const first = await workers.start();
     const api = services.apiUrl;
     const order = await submit(api, orderBody([{ provider: 'pizza', sku: 'margherita', quantity: 2, unitPrice: '12.50' }]));
     await waitForStatus(api, order.id, 'DISPATCHED', 30_000);
 
     const id = txId();
     const inFlight = pay(api, order.id, 'card', '25.00', id);
-    const grandchildren = descendants(first.child.pid!);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    for (const pid of grandchildren) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    await worker();
+    await workers.crash(first);
+    await workers.start();
 
     // The client repeats the payment (same transaction id) until it gets an answer, as a device would.
     let answer = await inFlight;

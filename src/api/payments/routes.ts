@@ -20,20 +20,20 @@ import { billingView, paymentsView, transactionOf, transactionView } from './vie
 export function paymentsRouter(ctx: ApiContext): Router {
   const router = Router();
 
-  router.post('/orders/:id/payments', async (req, res) => {
-    const order = await findOrder(ctx, req, {});
-    const actor = operatorOrOwner(ctx, req, order.customerId);
-    const body = parseInput(paymentSchema, req.body);
-    const request: TransactionRequest = { kind: 'payment', id: body.transactionId, method: body.method, amount: parseMoney(body.amount), details: body.details };
-    res.json(await applyTransaction(ctx, order, actor, request));
-  });
+  const transactionRoute = (path: string, build: (body: unknown) => TransactionRequest) =>
+    router.post(path, async (req, res) => {
+      const order = await findOrder(ctx, req, {});
+      const actor = operatorOrOwner(ctx, req, order.customerId);
+      res.json(await applyTransaction(ctx, order, actor, build(req.body)));
+    });
 
-  router.post('/orders/:id/refunds', async (req, res) => {
-    const order = await findOrder(ctx, req, {});
-    const actor = operatorOrOwner(ctx, req, order.customerId);
-    const body = parseInput(refundSchema, req.body);
-    const request: TransactionRequest = { kind: 'refund', id: body.transactionId, refundOf: body.refundOf, amount: parseMoney(body.amount), reason: body.reason };
-    res.json(await applyTransaction(ctx, order, actor, request));
+  transactionRoute('/orders/:id/payments', (input) => {
+    const body = parseInput(paymentSchema, input);
+    return { kind: 'payment', id: body.transactionId, method: body.method, amount: parseMoney(body.amount), details: body.details };
+  });
+  transactionRoute('/orders/:id/refunds', (input) => {
+    const body = parseInput(refundSchema, input);
+    return { kind: 'refund', id: body.transactionId, refundOf: body.refundOf, amount: parseMoney(body.amount), reason: body.reason };
   });
 
   router.get('/orders/:id/payments', async (req, res) => {
