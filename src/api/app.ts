@@ -9,7 +9,9 @@ import { observeRequests } from './observability';
 import { orderActionsRouter } from './orders/actions';
 import { loyaltyRouter } from './loyalty/routes';
 import { ordersRouter } from './orders/routes';
+import { paymentsRouter } from './payments/routes';
 import { providerWebhooksRouter } from './providers/webhooks';
+import { syncRouter } from './sync/routes';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
@@ -28,6 +30,8 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get('/metrics', metricsEndpoint(ctx.metrics.registry));
   app.use(ordersRouter(ctx));
   app.use(orderActionsRouter(ctx));
+  app.use(paymentsRouter(ctx));
+  app.use(syncRouter(ctx));
   app.use(providerWebhooksRouter(ctx));
   app.use(opsRouter(ctx));
   app.use(loyaltyRouter(ctx));

@@ -20,6 +20,8 @@ export interface ApiContext {
   orderPolicy: { deadlineMs: number; confirmationTimeoutMs: number; historyEventLimit?: number | undefined };
   /** When orders count as stuck (STUCK_THRESHOLDS); the defaults when omitted. */
   stuckThresholds?: StuckThresholds;
+  /** Temporal calls under way (bounded by a deadline); a stopping API waits for them. */
+  temporalCalls?: Set<Promise<unknown>>;
   /** Intake rows younger than this are not judged by an on-demand reconcile (default 60 s). */
   reconcileGraceSeconds?: number;
   /** Loyalty token settings; defaults (key kept in the database, 24 h tokens) when absent. */

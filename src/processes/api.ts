@@ -41,7 +41,9 @@ export interface RunningApi {
 export async function startApi(options: ApiProcessOptions): Promise<RunningApi> {
   const temporal = await connectClient(options.temporalAddress, options.namespace, options.tracing?.clientInterceptors);
   const prisma = createPrisma(options.databaseUrl);
+  const temporalCalls = new Set<Promise<unknown>>();
   const app = createApp({
+    temporalCalls,
     prisma,
     temporal,
     logger: options.logger,
@@ -60,6 +62,9 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     url: server.url,
     async stop() {
       await server.close();
+      // A request cut at the end of the grace period may still have a Temporal call retrying
+      // (bounded by its deadline); closing the channel under it would throw from the SDK's retry timer.
+      await Promise.allSettled([...temporalCalls]);
       await prisma.$disconnect();
       await temporal.connection.close();
     },

@@ -44,6 +44,7 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
         outcomeReason: 'because',
         gateRequired: true,
         gateOpen: true,
+        adjustments: [{ sku: 'x', amount: 100 }],
       };
     },
     minimal() {
@@ -108,6 +109,39 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
     minimal: () => ({ workflowId: `order-${randomUUID()}`, kind: 'missing_workflow', orderId: null, detail: 'none', resolvedAt: null }),
     update: { detail: 'd', lastSeenAt: new Date('2027-01-01T00:00:00.000Z'), resolvedAt: null },
     key: (row) => ({ workflowId_kind: { workflowId: row.workflowId, kind: row.kind } }),
+  },
+  Payment: {
+    full: ({ orderId }) => ({
+      orderId,
+      transactionId: randomUUID(),
+      kind: 'refund',
+      method: 'card',
+      amountCents: 1250n,
+      status: 'REFUNDED',
+      refundOf: 'tx-1',
+      details: { terminal: 't-1' },
+      balanceDueAfterCents: 1250n,
+      actor: 'device:d-1',
+      recordedAt: new Date('2026-01-02T03:04:05.678Z'),
+    }),
+    minimal: ({ orderId }) => ({ orderId, transactionId: randomUUID(), kind: 'payment', method: 'cash', amountCents: 1n, status: 'CAPTURED', refundOf: null, balanceDueAfterCents: 0n, actor: 'system', recordedAt: new Date() }),
+    update: { kind: 'payment', method: 'gift_card', amountCents: 2n, status: 'CAPTURED', refundOf: 'tx-2', details: { b: 2 }, balanceDueAfterCents: -1n, actor: 'a', recordedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ orderId_transactionId: { orderId: row.orderId, transactionId: row.transactionId } }),
+  },
+  OrderCommand: {
+    full: ({ orderId }) => ({
+      orderId,
+      deviceId: 'd-1',
+      commandId: randomUUID(),
+      seq: 7,
+      type: 'pay',
+      outcome: 'applied',
+      result: { status: 'DISPATCHED' },
+      at: new Date('2026-01-02T03:04:05.678Z'),
+    }),
+    minimal: ({ orderId }) => ({ orderId, deviceId: 'd-2', commandId: randomUUID(), seq: 1, type: 'create', outcome: 'applied', result: {}, at: new Date() }),
+    update: { seq: 8, type: 'close', outcome: 'rejected', result: { code: 'payment_due' }, at: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ orderId_deviceId_commandId: { orderId: row.orderId, deviceId: row.deviceId, commandId: row.commandId } }),
   },
   ProviderQuote: {
     full: () => ({

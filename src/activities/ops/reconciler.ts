@@ -20,6 +20,7 @@ import type { PrismaClient } from '../../infra/database';
 import type { Logger } from '../../infra/logger';
 import type { Metrics } from '../../infra/metrics';
 import { stateQuery } from '../../workflows/orders/messages';
+import { orderProjection } from '../../workflows/orders/projection';
 import type { OrderWorkflowInput } from '../../workflows/orders/types';
 import type { AnomalyKind, Finding, ReconcilePolicy, ReconcileReport } from '../../workflows/ops/types';
 import { writeProjection } from '../orders/projection';
@@ -118,22 +119,7 @@ async function reproject(deps: ReconcilerDeps, temporal: Client, workflowId: str
   // Visibility lags the workflow: what looked like a mismatch may already be in step.
   if (row && row.status === status && row.version >= state.version) return false;
   if (!row) await recreateRowIfMissing(deps.prisma, workflowId, input);
-  const { applied } = await writeProjection(
-    deps.prisma,
-    deps.metrics,
-    {
-      orderId: input.orderId,
-      version: state.version,
-      status,
-      total: state.total,
-      outcomeReason: state.outcomeReason,
-      gateRequired: input.requiresGate,
-      gateOpen: state.gateOpen,
-      subOrders: state.subOrders,
-      history: state.unflushedHistory,
-    },
-    { repair: true },
-  );
+  const { applied } = await writeProjection(deps.prisma, deps.metrics, orderProjection(input, state, status), { repair: true });
   return applied;
 }
 

@@ -3,7 +3,7 @@
  * activity and by the reconciler's repairs. Idempotent and monotonic: the order row is
  * updated only by a newer version (a repair may also rewrite the same version, to
  * undo a corrupted row), sub-orders follow the row, and history rows are keyed by
- * (order, seq) and written once. Duration metrics are recorded for the history rows
+ * (order, seq) and written once, payments and device commands by their ids. Duration metrics are recorded for the history rows
  * this call inserted, so a retried write never counts twice.
  */
 import type { PrismaClient } from '../../infra/database';
@@ -16,7 +16,7 @@ export async function writeProjection(
   projection: OrderProjection,
   options: { repair?: boolean } = {},
 ): Promise<{ applied: boolean }> {
-  const { applied, inserted } = await prisma.$transaction(async (tx) => {
+  const { applied, inserted, payments } = await prisma.$transaction(async (tx) => {
     const { count } = await tx.order.updateMany({
       where: { id: projection.orderId, version: options.repair ? { lte: projection.version } : { lt: projection.version } },
       data: {
@@ -26,6 +26,7 @@ export async function writeProjection(
         outcomeReason: projection.outcomeReason ?? null,
         gateRequired: projection.gateRequired,
         gateOpen: projection.gateOpen,
+        adjustments: projection.adjustments as object[],
         updatedAt: new Date(),
       },
     });
@@ -66,9 +67,41 @@ export async function writeProjection(
       })),
       skipDuplicates: true,
     });
-    return { applied: count === 1, inserted: rows };
+    // Payments and device commands are keyed by their ids: each is written once, whichever projection carries it.
+    const payments = await tx.payment.createManyAndReturn({
+      data: projection.transactions.map((t) => ({
+        orderId: projection.orderId,
+        transactionId: t.id,
+        kind: t.kind,
+        method: t.method,
+        amountCents: BigInt(t.amount),
+        status: t.status,
+        refundOf: t.refundOf ?? null,
+        details: (t.details as object | undefined) ?? undefined,
+        balanceDueAfterCents: BigInt(t.balanceDueAfter),
+        actor: t.actor,
+        recordedAt: new Date(t.at),
+      })),
+      skipDuplicates: true,
+      select: { method: true, status: true },
+    });
+    await tx.orderCommand.createMany({
+      data: projection.commands.map((c) => ({
+        orderId: projection.orderId,
+        deviceId: c.deviceId,
+        commandId: c.commandId,
+        seq: c.seq,
+        type: c.type,
+        outcome: c.outcome,
+        result: c.result as object,
+        at: new Date(c.at),
+      })),
+      skipDuplicates: true,
+    });
+    return { applied: count === 1, inserted: rows, payments };
   });
   for (const row of inserted) recordTransition(metrics, row);
+  for (const row of payments) metrics.business.payments.inc({ method: row.method, outcome: row.status.toLowerCase() });
   return { applied };
 }
 

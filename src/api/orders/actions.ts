@@ -5,13 +5,13 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { Actor, OrderAction } from '../../domain/orders/actions';
-import { actUpdate } from '../../workflows/orders/messages';
 import { operatorOrOwner, requireOperator } from '../auth';
 import type { ApiContext } from '../context';
+import { formatMoney, parseMoney } from '../../domain/money';
 import { parseInput } from '../errors';
-import { refusalToHttp, withinUpdateDeadline } from '../workflow-updates';
+import { sendAction } from '../workflow-updates';
 import { findOrder } from './routes';
-import { optionalReasonSchema, reasonSchema } from './schemas';
+import { editItemsSchema, optionalReasonSchema, reasonSchema } from './schemas';
 
 type ActionBuilder = (req: Request) => OrderAction;
 type Who = 'operator' | 'operator-or-owner';
@@ -30,6 +30,8 @@ export function orderActionsRouter(ctx: ApiContext): Router {
     return { type: 'openGate' };
   });
   route('/orders/:id/sub-orders/:key/retry', 'operator', (req) => ({ type: 'retrySubOrder', subOrder: String(req.params.key) }));
+  route('/orders/:id/items', 'operator-or-owner', (req) => ({ type: 'editItems', changes: lineChanges(parseInput(editItemsSchema, req.body).changes) }));
+  route('/orders/:id/close', 'operator-or-owner', () => ({ type: 'close' }));
   return router;
 }
 
@@ -37,13 +39,13 @@ async function act(ctx: ApiContext, req: Request, res: Response, who: Who, build
   const order = await findOrder(ctx, req, {});
   const actor: Actor = who === 'operator' ? requireOperator(ctx, req) : operatorOrOwner(ctx, req, order.customerId);
   const action = build(req);
-  try {
-    const result = await withinUpdateDeadline(ctx, () =>
-      ctx.temporal.workflow.getHandle(order.workflowId).executeUpdate(actUpdate, { args: [{ action, actor }] }),
-    );
-    ctx.logger.info({ orderId: order.id, action: action.type, actor: `${actor.role}:${actor.id}`, status: result.status }, 'order action accepted');
-    res.json({ orderId: order.id, action: action.type, status: result.status });
-  } catch (error) {
-    throw refusalToHttp(error, order.status);
-  }
+  const result = await sendAction(ctx, order, { action, actor });
+  ctx.logger.info({ orderId: order.id, action: action.type, actor: `${actor.role}:${actor.id}`, status: result.status }, 'order action accepted');
+  const balance = result.balanceDue === undefined ? {} : { balanceDue: formatMoney(result.balanceDue) };
+  res.json({ orderId: order.id, action: action.type, status: result.status, ...balance });
+}
+
+/** Wire line changes (decimal prices) → the workflow's (cents). */
+export function lineChanges(changes: { provider: string; sku: string; quantity: number; unitPrice?: string | undefined }[]) {
+  return changes.map((change) => ({ ...change, unitPrice: change.unitPrice === undefined ? undefined : parseMoney(change.unitPrice) }));
 }

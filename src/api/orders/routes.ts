@@ -7,11 +7,12 @@ import { orderWorkflowId } from '../../domain/orders/ids';
 import { Prisma } from '../../generated/prisma/client';
 import { canonicalJson, sha256 } from '../../infra/canonical-json';
 import { orderWorkflow } from '../../workflows';
-import type { OrderWorkflowInput } from '../../workflows/orders/types';
+import type { DeviceOrigin, OrderWorkflowInput } from '../../workflows/orders/types';
 import { CustomerId, OrderNumber, OrderStatus, Providers } from '../../workflows/search-attributes';
 import { operatorOf, operatorOrOwner } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, notFound, parseInput } from '../errors';
+import { withinUpdateDeadline } from '../workflow-updates';
 import {
   idempotencyKeySchema,
   listOrdersQuerySchema,
@@ -61,7 +62,7 @@ export function ordersRouter(ctx: ApiContext): Router {
   });
 
   router.get('/orders/:id', async (req, res) => {
-    const order = await findOrder(ctx, req, { items: true, subOrders: true, history: true });
+    const order = await findOrder(ctx, req, { items: true, subOrders: true, history: true, payments: true, commands: true });
     res.json(orderDetail(ctx, order));
   });
 
@@ -92,7 +93,7 @@ export async function findOrder<I extends Prisma.OrderInclude>(ctx: ApiContext, 
   return order;
 }
 
-function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest): void {
+export function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest): void {
   const fields = body.items
     .map((item, index) => ({ item, index }))
     .filter(({ item }) => !ctx.providers.has(item.provider))
@@ -104,7 +105,7 @@ function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest): void {
  * Writes the intake row (id and number) before starting the workflow, so a retried
  * request finds the same order. A `2xx` is sent only after Temporal accepted the workflow.
  */
-async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: string | undefined) {
+export async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: string | undefined) {
   const requestHash = sha256(canonicalJson(body));
   const id = randomUUID();
   try {
@@ -142,7 +143,7 @@ async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: stri
   }
 }
 
-function workflowInput(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest): OrderWorkflowInput {
+function workflowInput(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest, origin?: DeviceOrigin): OrderWorkflowInput {
   return {
     orderId: order.id,
     number: Number(order.number),
@@ -158,15 +159,16 @@ function workflowInput(ctx: ApiContext, order: OrderRow, body: SubmitOrderReques
     deadlineAt: new Date(order.createdAt.getTime() + ctx.orderPolicy.deadlineMs).toISOString(),
     confirmationTimeoutMs: ctx.orderPolicy.confirmationTimeoutMs,
     historyEventLimit: ctx.orderPolicy.historyEventLimit,
+    ...(origin ? { origin } : {}),
   };
 }
 
-async function startWorkflow(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest): Promise<void> {
+export async function startWorkflow(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest, origin?: DeviceOrigin): Promise<void> {
   try {
-    await ctx.temporal.workflow.start(orderWorkflow, {
+    await withinUpdateDeadline(ctx, () => ctx.temporal.workflow.start(orderWorkflow, {
       workflowId: order.workflowId,
       taskQueue: ctx.taskQueue,
-      args: [workflowInput(ctx, order, body)],
+      args: [workflowInput(ctx, order, body, origin)],
       // A repeated start joins the running order; a finished one is never started again.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -176,7 +178,7 @@ async function startWorkflow(ctx: ApiContext, order: OrderRow, body: SubmitOrder
         { key: Providers, value: [...new Set(body.items.map((item) => item.provider))].sort() },
         { key: OrderNumber, value: Number(order.number) },
       ],
-    });
+    }));
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }

@@ -2,12 +2,13 @@
 import { z } from 'zod';
 import { isMoneyString } from '../../domain/money';
 import { ORDER_STATUSES } from '../../domain/orders/status';
+import { PAYMENT_METHODS } from '../../domain/payments';
 
-const money = z
+export const money = z
   .string()
   .refine(isMoneyString, 'an amount as a decimal string with at most two decimals, e.g. "12.50"');
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const orderItemSchema = z.object({
   provider: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a provider name'),
@@ -57,3 +58,33 @@ export const reasonSchema = z.object({ reason: text(500) });
 export const optionalReasonSchema = z.object({ reason: text(500).optional() }).default({});
 
 export const idempotencyKeySchema = text(200).optional();
+
+/** A bill edit: quantity deltas (negative removes); a line not on the bill needs its unit price. */
+export const lineChangeSchema = z.object({
+  provider: orderItemSchema.shape.provider,
+  sku: text(100),
+  quantity: z.number().int().min(-10_000).max(10_000).refine((q) => q !== 0, 'a non-zero change'),
+  unitPrice: money.optional(),
+});
+export const editItemsSchema = z.object({ changes: z.array(lineChangeSchema).min(1).max(200) });
+
+/** The client's transaction id: generated once per payment on the device, repeated on every retry. */
+export const transactionIdSchema = z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'a transaction id (≤ 128 of A-Z a-z 0-9 _ . : @ -)');
+
+const positiveMoney = money.refine((amount) => !/^0(\.0{1,2})?$/.test(amount), 'a positive amount');
+
+export const paymentSchema = z.object({
+  transactionId: transactionIdSchema,
+  method: z.enum(PAYMENT_METHODS),
+  amount: positiveMoney,
+  /** Method-specific: terminal id and card's last four, gift card number, voucher code… stored as given. */
+  details: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).optional(),
+});
+
+export const refundSchema = z.object({
+  transactionId: transactionIdSchema,
+  /** The payment (its transaction id) this refund returns. */
+  refundOf: transactionIdSchema,
+  amount: positiveMoney,
+  reason: text(500).optional(),
+});

@@ -2,9 +2,10 @@
 import { formatMoney } from '../../domain/money';
 import type { Prisma } from '../../generated/prisma/client';
 import type { ApiContext } from '../context';
+import { billingView, commandView, paymentsView } from '../payments/views';
 
 export type OrderRow = Prisma.OrderGetPayload<object>;
-export type OrderDetailRow = Prisma.OrderGetPayload<{ include: { items: true; subOrders: true; history: true } }>;
+export type OrderDetailRow = Prisma.OrderGetPayload<{ include: { items: true; subOrders: true; history: true; payments: true; commands: true } }>;
 type HistoryRow = OrderDetailRow['history'][number];
 
 const money = (cents: bigint | null | undefined) => (cents === null || cents === undefined ? null : formatMoney(Number(cents)));
@@ -51,6 +52,13 @@ export function orderDetail(ctx: ApiContext, order: OrderDetailRow) {
         note: sub.note,
       })),
     history: order.history.sort((a, b) => a.seq - b.seq).map(historyEntry),
+    /** Bill edits since the quote: `total` includes them. */
+    adjustments: (order.adjustments as { provider: string; sku: string; quantity: number; unitPrice: number; amount: number; actor: string; at: string }[]).map(
+      (adj) => ({ ...adj, unitPrice: formatMoney(adj.unitPrice), amount: formatMoney(adj.amount) }),
+    ),
+    billing: billingView(order.totalCents, order.payments),
+    payments: paymentsView(order.id, order.payments),
+    commands: order.commands.sort((a, b) => a.deviceId.localeCompare(b.deviceId) || a.seq - b.seq).map(commandView),
   };
 }
 
