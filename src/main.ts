@@ -6,6 +6,7 @@
  *   migrate   apply pending SQL migrations (npm run db:migrate)
  *   temporal-cli  find or build the Temporal CLI and print its path
  */
+import { limitsFromConfig } from './api/limits';
 import { apiConfigSchema, ConfigError, loadConfig, migrateConfigSchema, workerConfigSchema } from './config';
 import { loadProviderRegistry } from './config/providers';
 import { parseStuckThresholds } from './domain/orders/stuck';
@@ -43,6 +44,8 @@ const commands: Record<string, () => Promise<void>> = {
       providers: loadProviderRegistry(),
       operators: config.OPERATOR_TOKENS ?? new Map(),
       stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
+      limits: limitsFromConfig(config),
+      ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
       orderPolicy: {
         deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
         confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,

@@ -5,6 +5,7 @@ import type { StuckThresholds } from '../domain/orders/stuck';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import type { ApiLimits } from './limits';
 
 export interface ApiContext {
   prisma: PrismaClient;
@@ -21,4 +22,8 @@ export interface ApiContext {
   stuckThresholds?: StuckThresholds;
   /** Intake rows younger than this are not judged by an on-demand reconcile (default 60 s). */
   reconcileGraceSeconds?: number;
+  /** Body size and rate limits (API_BODY_LIMIT_BYTES, RATE_LIMIT_*); DEFAULT_LIMITS when omitted. */
+  limits?: ApiLimits;
+  /** express's `trust proxy` (API_TRUST_PROXY): which hops may name the client IP in X-Forwarded-For. */
+  trustProxy?: boolean | number | string;
 }

@@ -3,6 +3,7 @@
  * persisted to <DATA_DIR>/temporal.db), embedded PostgreSQL (<DATA_DIR>/postgres),
  * migrations, a worker and the API. Ctrl-C stops all of it.
  */
+import { limitsFromConfig } from '../api/limits';
 import path from 'node:path';
 import { devConfigSchema, loadConfig } from '../config';
 import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
@@ -116,6 +117,8 @@ export async function runSandbox(): Promise<void> {
     logger: logger.child({ component: 'api' }),
     operators,
     stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
+    limits: limitsFromConfig(config),
+    ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
     orderPolicy: {
       deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
       confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,

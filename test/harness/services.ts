@@ -4,6 +4,7 @@
  * both in this process, wired to the given providers.
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_LIMITS, type ApiLimits } from '../../src/api/limits';
 import { providerRegistry, providerRegistrySchema, type ProviderConfig } from '../../src/config/providers';
 import { freePort } from '../../src/infra/ports';
 import { startApi } from '../../src/processes/api';
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   reconciler?: WorkerProcessOptions['reconciler'];
   /** Off by default so tests sharing a database do not share quotes. */
   quoteCacheTtlMs?: number;
+  /** Body and rate limits; by default the production body limit and no rate limit (tests poll hard). */
+  limits?: ApiLimits;
 }
 
 export function uniqueTaskQueue(prefix = 'test'): string {
@@ -78,6 +81,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
     host: '127.0.0.1',
     port: apiPort,
     operators: new Map([[OPERATOR_TOKEN, 'test-operator']]),
+    limits: options.limits ?? { ...DEFAULT_LIMITS, rateLimit: { ...DEFAULT_LIMITS.rateLimit, max: 0 } },
     ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds, reconcileGraceSeconds: 0 } : {}),
     orderPolicy: {
       deadlineMs: options.deadlineMs ?? 60 * 60_000,

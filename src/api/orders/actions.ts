@@ -4,14 +4,16 @@
  * answers 409 with a code, the reason and the current status, and changes nothing.
  */
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { Actor, OrderAction } from '../../domain/orders/actions';
 import { actUpdate } from '../../workflows/orders/messages';
 import { operatorOrOwner, requireOperator } from '../auth';
 import type { ApiContext } from '../context';
 import { parseInput } from '../errors';
 import { refusalToHttp, withinUpdateDeadline } from '../workflow-updates';
-import { findOrder } from './routes';
-import { optionalReasonSchema, reasonSchema } from './schemas';
+import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
+import { findOrder, orderPathParams } from './routes';
+import { actionResultSchema, optionalReasonSchema, orderIdSchema, reasonSchema, type ActionResult } from './schemas';
 
 type ActionBuilder = (req: Request) => OrderAction;
 type Who = 'operator' | 'operator-or-owner';
@@ -42,8 +44,39 @@ async function act(ctx: ApiContext, req: Request, res: Response, who: Who, build
       ctx.temporal.workflow.getHandle(order.workflowId).executeUpdate(actUpdate, { args: [{ action, actor }] }),
     );
     ctx.logger.info({ orderId: order.id, action: action.type, actor: `${actor.role}:${actor.id}`, status: result.status }, 'order action accepted');
-    res.json({ orderId: order.id, action: action.type, status: result.status });
+    const answer: ActionResult = { orderId: order.id, action: action.type, status: result.status };
+    res.json(answer);
   } catch (error) {
     throw refusalToHttp(error, order.status);
+  }
+}
+
+const ACTIONS: { path: string; who: Who; summary: string; body?: z.ZodType; params?: z.ZodObject }[] = [
+  { path: '/orders/:id/confirm', who: 'operator-or-owner', summary: 'Accept the quoted prices; answers once the order is dispatched' },
+  { path: '/orders/:id/cancel', who: 'operator-or-owner', summary: 'Cancel (the owner only before work started)', body: reasonSchema },
+  { path: '/orders/:id/complete', who: 'operator', summary: 'Force-complete a dispatched order', body: reasonSchema },
+  { path: '/orders/:id/delay', who: 'operator', summary: 'Mark the order delayed', body: reasonSchema },
+  { path: '/orders/:id/gate/open', who: 'operator', summary: 'Consumables issued: providers may start work', body: optionalReasonSchema },
+  {
+    path: '/orders/:id/sub-orders/:key/retry',
+    who: 'operator',
+    summary: 'Place a FAILED sub-order again',
+    params: z.object({ id: orderIdSchema, key: z.string().meta({ description: 'the sub-order key (its first provider)' }) }),
+  },
+];
+
+export function registerOrderActionPaths(registry: OpenAPIRegistry): void {
+  for (const action of ACTIONS) {
+    documentRoute(registry, {
+      method: 'post',
+      path: action.path,
+      tags: ['order actions'],
+      summary: action.summary,
+      description: 'A Workflow Update validated against the order\'s current state; a refused action changes nothing (409).',
+      security: action.who === 'operator' ? AUTH.operator : AUTH.operatorOrCustomer,
+      request: { params: action.params ?? orderPathParams, ...(action.body ? { body: jsonBody(action.body, action.body !== optionalReasonSchema) } : {}) },
+      responses: { 200: jsonResponse('accepted; the order\'s status after it', actionResultSchema) },
+      errors: [400, 401, 403, 404, 409, 503],
+    });
   }
 }
