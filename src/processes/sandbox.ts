@@ -132,6 +132,7 @@ export async function runSandbox(): Promise<void> {
       '',
       `durable-orders is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  REST API      ${api.url}`,
+      `  API docs      ${api.url}/docs · ${api.url}/openapi.json`,
       `  Metrics       ${api.url}/metrics (service) · http://localhost:${config.WORKER_METRICS_PORT}/metrics (Temporal SDK)`,
       `  Health        ${api.url}/healthz · ${api.url}/readyz`,
       `  Tracing       ${config.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
