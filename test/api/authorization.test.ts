@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { signatureOf } from '../../src/api/providers/webhooks';
 import { request } from '../harness/http';
-import { awaitingConfirmation, orderSnapshot } from '../harness/orders';
-import { startProviders, type SimulatedProviders } from '../harness/providers';
-import { operatorAuth, startServices, type TestServices } from '../harness/services';
+import { awaitingConfirmation, orderSnapshot, parkedOrderWorld } from '../harness/orders';
+import { operatorAuth, type TestServices } from '../harness/services';
 
 type Caller = 'anonymous' | 'bad token' | 'other customer' | 'owner' | 'operator';
 const CALLERS: Caller[] = ['anonymous', 'bad token', 'other customer', 'owner', 'operator'];
@@ -60,19 +59,16 @@ const ORDER_ROUTES: Row[] = [
 
 describe('authorization: every route against every kind of caller', function () {
   this.timeout(120_000);
+  let world: Awaited<ReturnType<typeof parkedOrderWorld>>;
   let services: TestServices;
-  let providers: SimulatedProviders;
   let shared: string;
 
   before(async () => {
-    providers = await startProviders({ pizza: { behavior: { prices: { margherita: 1250 } } } });
-    services = await startServices({ providers: providers.configs });
-    shared = (await awaitingConfirmation(services.apiUrl, OWNER)).id;
+    world = await parkedOrderWorld(OWNER);
+    services = world.services;
+    shared = world.order.id;
   });
-  after(async () => {
-    await services.stop();
-    await providers.simulator.stop();
-  });
+  after(async () => world.stop());
 
   for (const row of ORDER_ROUTES) {
     for (const caller of CALLERS) {

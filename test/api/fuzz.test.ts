@@ -13,9 +13,8 @@ import { openApiDocument } from '../../src/api/openapi';
 import { signatureOf } from '../../src/api/providers/webhooks';
 import { testEnv } from '../harness/environment';
 import { request } from '../harness/http';
-import { awaitingConfirmation, orderSnapshot } from '../harness/orders';
-import { startProviders, type SimulatedProviders } from '../harness/providers';
-import { OPERATOR_TOKEN, startServices, type TestServices } from '../harness/services';
+import { orderSnapshot, parkedOrderWorld } from '../harness/orders';
+import { OPERATOR_TOKEN, type TestServices } from '../harness/services';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -216,18 +215,15 @@ function specificCases(): fc.Arbitrary<Case> {
 
 describe('fuzzing every endpoint with invalid and edge-case requests (fast-check)', function () {
   this.timeout(180_000);
+  let world: Awaited<ReturnType<typeof parkedOrderWorld>>;
   let services: TestServices;
-  let providers: SimulatedProviders;
 
   before(async () => {
-    providers = await startProviders({ pizza: { behavior: { prices: { margherita: 1250 } } } });
-    services = await startServices({ providers: providers.configs });
-    target = (await awaitingConfirmation(services.apiUrl, OWNER)).id;
+    world = await parkedOrderWorld(OWNER);
+    services = world.services;
+    target = world.order.id;
   });
-  after(async () => {
-    await services.stop();
-    await providers.simulator.stop();
-  });
+  after(async () => world.stop());
 
   it(`never answers 5xx, always answers errors in the JSON error shape, and a refused request changes nothing (seed ${SEED}, ${RUNS} runs)`, async () => {
     const prisma = testEnv().prisma;

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { testEnv } from './environment';
 import { eventually, request } from './http';
-import { operatorAuth } from './services';
+import { startProviders } from './providers';
+import { operatorAuth, startServices } from './services';
 
 export interface TestItem {
   provider: string;
@@ -60,4 +61,19 @@ export async function awaitingConfirmation(apiUrl: string, customerId: string, s
 export async function orderSnapshot(id: string): Promise<string> {
   const order = await testEnv().prisma.order.findUnique({ where: { id }, include: { subOrders: true, history: true, items: true } });
   return JSON.stringify(order, (_key, value) => (typeof value === 'bigint' ? String(value) : value));
+}
+
+/** A simulated `pizza` provider, the API and a worker, and one order of `owner` parked awaiting confirmation. */
+export async function parkedOrderWorld(owner: string) {
+  const providers = await startProviders({ pizza: { behavior: { prices: { margherita: 1250 } } } });
+  const services = await startServices({ providers: providers.configs });
+  const order = await awaitingConfirmation(services.apiUrl, owner);
+  return {
+    services,
+    order,
+    async stop() {
+      await services.stop();
+      await providers.simulator.stop();
+    },
+  };
 }
