@@ -8,6 +8,7 @@
  *   loyalty   the loyalty service as one executable (bin/gophermart; flags -a -d -r)
  *   accrual-simulator  the accrual system stand-in on ACCRUAL_SIMULATOR_PORT
  */
+import { limitsFromConfig } from './api/limits';
 import {
   accrualClientOptions,
   accrualSimulatorConfigSchema,
@@ -57,6 +58,8 @@ const commands: Record<string, () => Promise<void>> = {
       providers: loadProviderRegistry(),
       operators: config.OPERATOR_TOKENS ?? new Map(),
       stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
+      limits: limitsFromConfig(config),
+      ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
       orderPolicy: {
         deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
         confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,

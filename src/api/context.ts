@@ -6,6 +6,7 @@ import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
 import type { TokenOptions } from './loyalty/auth';
+import type { ApiLimits } from './limits';
 
 export interface ApiContext {
   prisma: PrismaClient;
@@ -26,4 +27,8 @@ export interface ApiContext {
   reconcileGraceSeconds?: number;
   /** Loyalty token settings; defaults (key kept in the database, 24 h tokens) when absent. */
   loyalty?: TokenOptions;
+  /** Body size and rate limits (API_BODY_LIMIT_BYTES, RATE_LIMIT_*); DEFAULT_LIMITS when omitted. */
+  limits?: ApiLimits;
+  /** express's `trust proxy` (API_TRUST_PROXY): which hops may name the client IP in X-Forwarded-For. */
+  trustProxy?: boolean | number | string;
 }

@@ -5,7 +5,13 @@
  * shutdown) open, we answer 503 with Retry-After, and the caller repeats it with the
  * same update id — safe, because the workflow applies each id once.
  */
-import { ApplicationFailure, isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  isGrpcDeadlineError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { actUpdate, REFUSAL_TYPE } from '../workflows/orders/messages';
 import type { ActionRequest, ActionResult } from '../workflows/orders/types';
 import type { ApiContext } from './context';
@@ -20,7 +26,8 @@ export async function withinUpdateDeadline<T>(ctx: ApiContext, send: () => Promi
   try {
     return await call;
   } catch (error) {
-    if (isGrpcDeadlineError(error)) {
+    // The deadline, or the server cancelling the call (e.g. while the order's worker restarts): no outcome yet.
+    if (isGrpcDeadlineError(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       throw new ApiError(503, 'try_again', 'the order did not answer in time; repeat the request', { retryAfterSeconds: 1 });
     }
     throw error;

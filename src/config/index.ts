@@ -73,6 +73,21 @@ export const opsSchema = z.object({
     .optional(),
 });
 
+/** What the API accepts from one client: body size and request rate (see src/api/limits.ts). */
+export const apiLimitsSchema = z.object({
+  /** Largest JSON body accepted; bigger ones answer 413. */
+  API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** Requests one client (customer, operator, else IP) may make per window; 0 turns rate limiting off. */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1200),
+  RATE_LIMIT_WINDOW_SECONDS: seconds.default(60),
+  /** express's `trust proxy`: hops (`1`), `true`, or addresses/subnets (`loopback,10.0.0.0/8`); the client IP comes from X-Forwarded-For through them. */
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d+|[\w.:/]+(,[\w.:/]+)*)$/, 'expected a hop count, true/false, or comma-separated addresses/subnets')
+    .transform((text): boolean | number | string => (/^\d+$/.test(text) ? Number(text) : text === 'true' ? true : text === 'false' ? false : text))
+    .optional(),
+});
+
 export const workerRuntimeSchema = z.object({
   /** The Temporal SDK's own Prometheus exporter (temporal_* metrics); off when unset. */
   WORKER_METRICS_PORT: port.optional(),
@@ -134,6 +149,7 @@ export const apiConfigSchema = loggingSchema.extend({
   ...tracingSchema.shape,
   ...opsSchema.shape,
   ...loyaltyApiSchema.shape,
+  ...apiLimitsSchema.shape,
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   OPERATOR_TOKENS: operatorTokens.optional(),
@@ -171,6 +187,7 @@ export const devConfigSchema = loggingSchema.extend({
   WORKER_METRICS_PORT: port.default(9464),
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
+  ...apiLimitsSchema.shape,
   ...orderPolicySchema.shape,
   QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
   OPERATOR_TOKENS: operatorTokens.optional(),

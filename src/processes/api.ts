@@ -25,6 +25,8 @@ export interface ApiProcessOptions {
   orderPolicy?: ApiContext['orderPolicy'];
   stuckThresholds?: ApiContext['stuckThresholds'];
   reconcileGraceSeconds?: number;
+  limits?: ApiContext['limits'];
+  trustProxy?: ApiContext['trustProxy'];
   /** This process's registry, served at /metrics; a fresh one when omitted. */
   metrics?: Metrics;
   /** Tracing on: the Temporal client passes the request's trace to the workflows it starts. */
@@ -56,6 +58,8 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds } : {}),
     ...(options.reconcileGraceSeconds === undefined ? {} : { reconcileGraceSeconds: options.reconcileGraceSeconds }),
     ...(options.loyalty ? { loyalty: options.loyalty } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
   const server = await listen(app, options.host, options.port);
   return {

@@ -4,6 +4,7 @@
  * migrations, a worker and the API, and (unless ACCRUAL_SYSTEM_ADDRESS is set) the
  * accrual simulator the loyalty programme polls. Ctrl-C stops all of it.
  */
+import { limitsFromConfig } from '../api/limits';
 import path from 'node:path';
 import { devConfigSchema, loadConfig, loyaltyTokenOptions } from '../config';
 import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
@@ -122,6 +123,8 @@ export async function runSandbox(): Promise<void> {
     logger: logger.child({ component: 'api' }),
     operators,
     stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
+    limits: limitsFromConfig(config),
+    ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
     orderPolicy: {
       deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
       confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
@@ -136,6 +139,7 @@ export async function runSandbox(): Promise<void> {
       '',
       `durable-orders is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  REST API      ${api.url}`,
+      `  API docs      ${api.url}/docs · ${api.url}/openapi.json`,
       `  Metrics       ${api.url}/metrics (service) · http://localhost:${config.WORKER_METRICS_PORT}/metrics (Temporal SDK)`,
       `  Health        ${api.url}/healthz · ${api.url}/readyz`,
       `  Tracing       ${config.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,

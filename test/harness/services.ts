@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { accrualRunSettings, accrualSchema, type AccrualWorkerOptions } from '../../src/config';
+import { DEFAULT_LIMITS, type ApiLimits } from '../../src/api/limits';
 import { providerRegistry, providerRegistrySchema, type ProviderConfig } from '../../src/config/providers';
 import type { StuckThresholds } from '../../src/domain/orders/stuck';
 import type { Metrics } from '../../src/infra/metrics';
@@ -57,6 +58,8 @@ export interface ServiceOptions {
   accrual?: AccrualTestOptions;
   /** Off by default so tests sharing a database do not share quotes. */
   quoteCacheTtlMs?: number;
+  /** Body and rate limits; by default the production body limit and no rate limit (tests poll hard). */
+  limits?: ApiLimits;
 }
 
 export function uniqueTaskQueue(prefix = 'test'): string {
@@ -119,6 +122,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
     host: '127.0.0.1',
     port: apiPort,
     operators: new Map([[OPERATOR_TOKEN, 'test-operator']]),
+    limits: options.limits ?? { ...DEFAULT_LIMITS, rateLimit: { ...DEFAULT_LIMITS.rateLimit, max: 0 } },
     ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds, reconcileGraceSeconds: 0 } : {}),
     orderPolicy: {
       deadlineMs: options.deadlineMs ?? 60 * 60_000,

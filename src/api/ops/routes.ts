@@ -1,11 +1,55 @@
 /** Operator views of the system's health: stuck and lost orders, and reconciling on demand. */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { z } from 'zod';
 import { DEFAULT_STUCK_AFTER_SECONDS, isStuck } from '../../domain/orders/stuck';
 import { FINAL_STATUSES } from '../../domain/orders/status';
 import { reconcileOrdersWorkflow } from '../../workflows';
 import { requireOperator } from '../auth';
 import type { ApiContext } from '../context';
+import { AUTH, documentRoute, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
+
+const finding = z.object({
+  workflowId: z.string(),
+  orderId: z.string().optional(),
+  kind: z.enum(['missing_workflow', 'workflow_ended', 'missing_read_model', 'status_mismatch']),
+  detail: z.string(),
+});
+
+export const stuckOrdersSchema = z
+  .object({
+    stuck: z.array(
+      z.object({
+        orderId: z.uuid(),
+        number: z.number().int(),
+        status: z.string(),
+        updatedAt: z.string(),
+        stuckForSeconds: z.number(),
+        workflowId: z.string(),
+      }),
+    ),
+    lost: z.array(
+      z.object({
+        workflowId: z.string(),
+        orderId: z.string().nullable(),
+        kind: z.string(),
+        detail: z.string(),
+        firstSeenAt: z.string(),
+        lastSeenAt: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'StuckOrders' });
+
+export const reconcileReportSchema = z
+  .object({
+    checkedOrders: z.number().int(),
+    runningWorkflows: z.number().int(),
+    repaired: z.array(finding),
+    unresolved: z.array(finding),
+    stuck: z.array(z.object({ orderId: z.string(), status: z.string(), updatedAt: z.string() })),
+  })
+  .meta({ id: 'ReconcileReport' });
 
 export function opsRouter(ctx: ApiContext): Router {
   const router = Router();
@@ -20,7 +64,7 @@ export function opsRouter(ctx: ApiContext): Router {
       orderBy: { updatedAt: 'asc' },
     });
     const anomalies = await ctx.prisma.orderAnomaly.findMany({ where: { resolvedAt: null }, orderBy: { firstSeenAt: 'asc' } });
-    res.json({
+    const answer: z.infer<typeof stuckOrdersSchema> = {
       stuck: open
         .filter((order) => isStuck(order, now, thresholds))
         .map((order) => ({
@@ -39,7 +83,8 @@ export function opsRouter(ctx: ApiContext): Router {
         firstSeenAt: anomaly.firstSeenAt.toISOString(),
         lastSeenAt: anomaly.lastSeenAt.toISOString(),
       })),
-    });
+    };
+    res.json(answer);
   });
 
   // Runs the reconciler now (the schedule runs it every RECONCILE_INTERVAL_SECONDS) and returns its report.
@@ -50,8 +95,30 @@ export function opsRouter(ctx: ApiContext): Router {
       taskQueue: ctx.taskQueue,
       args: [{ stuckThresholds: thresholds, graceSeconds: ctx.reconcileGraceSeconds ?? 60 }],
     });
-    res.json(report);
+    const answer: z.infer<typeof reconcileReportSchema> = report;
+    res.json(answer);
   });
 
   return router;
+}
+
+export function registerOpsPaths(registry: OpenAPIRegistry): void {
+  documentRoute(registry, {
+    method: 'get',
+    path: '/ops/stuck-orders',
+    tags: ['operations'],
+    summary: 'Stuck orders and open anomalies (lost orders) found by the reconciler',
+    security: AUTH.operator,
+    responses: { 200: jsonResponse('stuck and lost orders', stuckOrdersSchema) },
+    errors: [401],
+  });
+  documentRoute(registry, {
+    method: 'post',
+    path: '/ops/reconcile',
+    tags: ['operations'],
+    summary: 'Run the reconciler now and return its report',
+    security: AUTH.operator,
+    responses: { 200: jsonResponse("the reconciler's report", reconcileReportSchema) },
+    errors: [401],
+  });
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import { parseMoney } from '../../domain/money';
 import { orderWorkflowId } from '../../domain/orders/ids';
 import { Prisma } from '../../generated/prisma/client';
@@ -13,11 +14,18 @@ import { operatorOf, operatorOrOwner } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, notFound, parseInput } from '../errors';
 import { withinUpdateDeadline } from '../workflow-updates';
+import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import {
   idempotencyKeySchema,
   listOrdersQuerySchema,
+  orderDetailSchema,
+  orderHistorySchema,
   orderIdSchema,
+  orderListSchema,
+  orderSummarySchema,
   submitOrderSchema,
+  type OrderHistory,
+  type OrderList,
   type SubmitOrderRequest,
 } from './schemas';
 import { historyEntry, orderDetail, orderSummary, type OrderRow } from './views';
@@ -55,10 +63,11 @@ export function ordersRouter(ctx: ApiContext): Router {
       take: query.limit + 1,
     });
     const page = rows.slice(0, query.limit);
-    res.json({
+    const list: OrderList = {
       orders: page.map((order) => orderSummary(ctx, order)),
       nextCursor: rows.length > query.limit ? String(page.at(-1)!.number) : null,
-    });
+    };
+    res.json(list);
   });
 
   router.get('/orders/:id', async (req, res) => {
@@ -68,10 +77,61 @@ export function ordersRouter(ctx: ApiContext): Router {
 
   router.get('/orders/:id/history', async (req, res) => {
     const order = await findOrder(ctx, req, { history: { orderBy: { seq: 'asc' } } });
-    res.json({ orderId: order.id, status: order.status, history: order.history.map(historyEntry) });
+    const view: OrderHistory = { orderId: order.id, status: orderSummary(ctx, order).status, history: order.history.map(historyEntry) };
+    res.json(view);
   });
 
   return router;
+}
+
+export const orderPathParams = z.object({ id: orderIdSchema });
+
+export function registerOrderPaths(registry: OpenAPIRegistry): void {
+  documentRoute(registry, {
+    method: 'post',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'Submit an order',
+    description: 'A 2xx means Temporal durably accepted the order\'s workflow. Repeating with the same `Idempotency-Key` (or `clientOrderId`) is safe.',
+    security: AUTH.none,
+    request: { headers: z.object({ 'idempotency-key': idempotencyKeySchema }), body: jsonBody(submitOrderSchema) },
+    responses: {
+      202: jsonResponse('accepted: a new order', orderSummarySchema),
+      200: jsonResponse('the same key and body again (`Idempotent-Replayed: true`): the same order', orderSummarySchema),
+    },
+    errors: [400, 409],
+  });
+  documentRoute(registry, {
+    method: 'get',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'List orders, newest first',
+    description: 'Operators see all orders and may filter by `customerId`; a customer sees only their own (`customerId` is ignored).',
+    security: AUTH.operatorOrCustomer,
+    request: { query: listOrdersQuerySchema },
+    responses: { 200: jsonResponse('a page of orders', orderListSchema) },
+    errors: [400, 401],
+  });
+  documentRoute(registry, {
+    method: 'get',
+    path: '/orders/:id',
+    tags: ['orders'],
+    summary: 'One order: status, items, sub-orders, history',
+    security: AUTH.operatorOrCustomer,
+    request: { params: orderPathParams },
+    responses: { 200: jsonResponse('the order', orderDetailSchema) },
+    errors: [400, 401, 403, 404],
+  });
+  documentRoute(registry, {
+    method: 'get',
+    path: '/orders/:id/history',
+    tags: ['orders'],
+    summary: "An order's transitions and actions",
+    security: AUTH.operatorOrCustomer,
+    request: { params: orderPathParams },
+    responses: { 200: jsonResponse('the history, oldest first', orderHistorySchema) },
+    errors: [400, 401, 403, 404],
+  });
 }
 
 function customerOf(req: Request): string {

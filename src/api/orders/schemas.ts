@@ -1,12 +1,13 @@
 /** Request shapes of the orders API: validation and types from one zod source. */
 import { z } from 'zod';
-import { isMoneyString } from '../../domain/money';
+import { MONEY_PATTERN } from '../../domain/money';
 import { ORDER_STATUSES } from '../../domain/orders/status';
 import { PAYMENT_METHODS } from '../../domain/payments';
 
 export const money = z
   .string()
-  .refine(isMoneyString, 'an amount as a decimal string with at most two decimals, e.g. "12.50"');
+  .regex(MONEY_PATTERN, 'an amount as a decimal string with at most two decimals, e.g. "12.50"')
+  .meta({ example: '12.50' });
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -37,7 +38,8 @@ export const submitOrderSchema = z
   .refine(
     (order) => new Set(order.items.map((i) => `${i.provider}\u0000${i.sku}`)).size === order.items.length,
     { message: 'each (provider, sku) may appear once; use quantity', path: ['items'] },
-  );
+  )
+  .meta({ id: 'SubmitOrder' });
 
 export type SubmitOrderRequest = z.infer<typeof submitOrderSchema>;
 
@@ -88,3 +90,82 @@ export const refundSchema = z.object({
   amount: positiveMoney,
   reason: text(500).optional(),
 });
+
+// Response shapes: views.ts builds values of exactly these types, and the OpenAPI document shows them.
+
+const moneyOut = z.string().nullable().meta({ description: 'decimal string, e.g. "12.50"; null until known' });
+const timestamp = z.iso.datetime({ offset: true });
+
+export const orderSummarySchema = z
+  .object({
+    id: z.uuid(),
+    number: z.number().int(),
+    customerId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    total: moneyOut,
+    outcomeReason: z.string().nullable(),
+    gate: z.enum(['none', 'closed', 'open']),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    workflowId: z.string(),
+    links: z.object({ temporalUi: z.url() }),
+  })
+  .meta({ id: 'OrderSummary' });
+
+export const historyEntrySchema = z
+  .object({
+    seq: z.number().int(),
+    at: timestamp,
+    kind: z.string(),
+    actor: z.string(),
+    fromStatus: z.string().nullable(),
+    toStatus: z.string().nullable(),
+    reason: z.string().nullable(),
+    details: z.unknown(),
+  })
+  .meta({ id: 'HistoryEntry' });
+
+export const orderDetailSchema = orderSummarySchema
+  .extend({
+    delivery: deliverySchema,
+    items: z.array(z.object({ provider: z.string(), sku: z.string(), quantity: z.number().int(), unitPrice: moneyOut })),
+    subOrders: z.array(
+      z.object({
+        key: z.string(),
+        provider: z.string(),
+        attempt: z.number().int(),
+        status: z.string(),
+        delayed: z.boolean(),
+        providerOrderId: z.string().nullable(),
+        total: moneyOut,
+        triedProviders: z.array(z.string()),
+        note: z.string().nullable(),
+      }),
+    ),
+    history: z.array(historyEntrySchema),
+    // Payments (src/api/payments/views.ts): the bill, its edits, payments and refunds, the device command log.
+    billing: z.unknown().meta({ description: 'total, paid, refunded, balanceDue (decimal strings)' }),
+    adjustments: z.array(z.unknown()),
+    payments: z.array(z.unknown()),
+    commands: z.array(z.unknown()),
+  })
+  .meta({ id: 'OrderDetail' });
+
+export const orderListSchema = z
+  .object({ orders: z.array(orderSummarySchema), nextCursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page' }) })
+  .meta({ id: 'OrderList' });
+
+export const orderHistorySchema = z
+  .object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES), history: z.array(historyEntrySchema) })
+  .meta({ id: 'OrderHistory' });
+
+export const actionResultSchema = z
+  .object({ orderId: z.uuid(), action: z.string(), status: z.enum(ORDER_STATUSES), balanceDue: z.string().optional() })
+  .meta({ id: 'ActionResult' });
+
+export type OrderSummary = z.infer<typeof orderSummarySchema>;
+export type OrderDetail = z.infer<typeof orderDetailSchema>;
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+export type OrderList = z.infer<typeof orderListSchema>;
+export type OrderHistory = z.infer<typeof orderHistorySchema>;
+export type ActionResult = z.infer<typeof actionResultSchema>;

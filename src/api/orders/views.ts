@@ -1,8 +1,10 @@
 /** How orders look on the wire: read-model rows → JSON (money as decimal strings). */
 import { formatMoney } from '../../domain/money';
 import type { Prisma } from '../../generated/prisma/client';
+import type { OrderStatus } from '../../domain/orders/status';
 import type { ApiContext } from '../context';
 import { billingView, commandView, paymentsView } from '../payments/views';
+import type { HistoryEntry, OrderDetail, OrderSummary, SubmitOrderRequest } from './schemas';
 
 export type OrderRow = Prisma.OrderGetPayload<object>;
 export type OrderDetailRow = Prisma.OrderGetPayload<{ include: { items: true; subOrders: true; history: true; payments: true; commands: true } }>;
@@ -15,12 +17,13 @@ export function temporalUiLink(ctx: ApiContext, workflowId: string): string {
   return `${ctx.temporalUiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-export function orderSummary(ctx: ApiContext, order: OrderRow) {
+export function orderSummary(ctx: ApiContext, order: OrderRow): OrderSummary {
   return {
     id: order.id,
     number: Number(order.number),
     customerId: order.customerId,
-    status: order.status,
+    // The read model's column is text; the workflow only ever writes ORDER_STATUSES into it.
+    status: order.status as OrderStatus,
     total: money(order.totalCents),
     outcomeReason: order.outcomeReason,
     gate: order.gateRequired ? (order.gateOpen ? 'open' : 'closed') : 'none',
@@ -31,10 +34,10 @@ export function orderSummary(ctx: ApiContext, order: OrderRow) {
   };
 }
 
-export function orderDetail(ctx: ApiContext, order: OrderDetailRow) {
+export function orderDetail(ctx: ApiContext, order: OrderDetailRow): OrderDetail {
   return {
     ...orderSummary(ctx, order),
-    delivery: (order.request as { delivery?: unknown }).delivery,
+    delivery: (order.request as SubmitOrderRequest).delivery,
     items: order.items
       .sort((a, b) => a.lineNo - b.lineNo)
       .map((item) => ({ provider: item.provider, sku: item.sku, quantity: item.quantity, unitPrice: money(item.unitPriceCents) })),
@@ -62,7 +65,7 @@ export function orderDetail(ctx: ApiContext, order: OrderDetailRow) {
   };
 }
 
-export function historyEntry(entry: HistoryRow) {
+export function historyEntry(entry: HistoryRow): HistoryEntry {
   return {
     seq: entry.seq,
     at: entry.at.toISOString(),

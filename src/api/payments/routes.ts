@@ -5,13 +5,15 @@
  * state (across continue-as-new); once it has finished, the read model answers.
  */
 import { Router } from 'express';
+import { z } from 'zod';
 import { parseMoney } from '../../domain/money';
 import type { Actor } from '../../domain/orders/actions';
 import { findRepeat, type TransactionRequest } from '../../domain/payments';
 import { operatorOrOwner } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, parseInput } from '../errors';
-import { findOrder } from '../orders/routes';
+import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
+import { findOrder, orderPathParams } from '../orders/routes';
 import { paymentSchema, refundSchema } from '../orders/schemas';
 import type { OrderRow } from '../orders/views';
 import { sendAction } from '../workflow-updates';
@@ -70,4 +72,42 @@ async function recordedTransaction(ctx: ApiContext, orderId: string, request: Tr
   const repeat = findRepeat([transactionOf(row)], request);
   if (repeat.kind === 'conflict') throw new ApiError(409, 'idempotency_conflict', repeat.reason, { transactionId: request.id });
   return transactionView(orderId, transactionOf(row));
+}
+
+// Response shapes are built by ./views.ts; documented here by their fields.
+const transactionAnswerSchema = z
+  .object({ orderId: z.uuid(), status: z.string(), balanceDue: z.string(), transaction: z.record(z.string(), z.unknown()) })
+  .loose()
+  .meta({ id: 'TransactionAnswer' });
+const paymentsListSchema = z
+  .object({ total: z.string(), paid: z.string(), refunded: z.string(), balanceDue: z.string(), payments: z.array(z.record(z.string(), z.unknown())) })
+  .loose()
+  .meta({ id: 'Payments' });
+
+export function registerPaymentPaths(registry: OpenAPIRegistry): void {
+  const common = { tags: ['payments'], security: AUTH.operatorOrCustomer, errors: [400, 401, 403, 404, 409, 503] };
+  documentRoute(registry, {
+    ...common,
+    method: 'post',
+    path: '/orders/:id/payments',
+    summary: 'Record a payment; the transaction id makes it safe to repeat (same answer, one payment)',
+    request: { params: orderPathParams, body: jsonBody(paymentSchema) },
+    responses: { 200: jsonResponse('the payment and the balance it left', transactionAnswerSchema) },
+  });
+  documentRoute(registry, {
+    ...common,
+    method: 'post',
+    path: '/orders/:id/refunds',
+    summary: 'Refund (part of) a payment, by its method; idempotent by transaction id',
+    request: { params: orderPathParams, body: jsonBody(refundSchema) },
+    responses: { 200: jsonResponse('the refund and the balance it left', transactionAnswerSchema) },
+  });
+  documentRoute(registry, {
+    ...common,
+    method: 'get',
+    path: '/orders/:id/payments',
+    summary: 'Payments and refunds with the balance due',
+    request: { params: orderPathParams },
+    responses: { 200: jsonResponse('the ledger', paymentsListSchema) },
+  });
 }

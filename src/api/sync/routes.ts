@@ -10,11 +10,13 @@
  *             `try_again`…: send it again
  */
 import { Router } from 'express';
+import { z } from 'zod';
 import { parseMoney } from '../../domain/money';
 import type { Actor, OrderAction } from '../../domain/orders/actions';
 import { requireOperator } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, parseInput } from '../errors';
+import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import { lineChanges } from '../orders/actions';
 import { assertKnownProviders, recordIntake, startWorkflow } from '../orders/routes';
 import type { OrderRow } from '../orders/views';
@@ -104,4 +106,22 @@ function actionOf(command: Exclude<SyncCommand, { type: 'create' }>): OrderActio
 /** The intake idempotency key of an order a device created offline. */
 function localKey(deviceId: string, localId: string): string {
   return `device:${deviceId}:${localId}`;
+}
+
+const syncAnswerSchema = z
+  .object({ deviceId: z.string(), results: z.array(z.record(z.string(), z.unknown())) })
+  .loose()
+  .meta({ id: 'SyncResults', description: 'one result per command: applied, rejected (taken) or refused (not taken)' });
+
+export function registerSyncPaths(registry: OpenAPIRegistry): void {
+  documentRoute(registry, {
+    method: 'post',
+    path: '/sync',
+    tags: ['payments'],
+    summary: 'A batch of commands from an offline point-of-sale device; resending a batch is harmless',
+    security: AUTH.operator,
+    request: { body: jsonBody(syncRequestSchema) },
+    responses: { 200: jsonResponse('one result per command, in order', syncAnswerSchema) },
+    errors: [400, 401],
+  });
 }
