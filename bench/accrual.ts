@@ -15,15 +15,12 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { accrualRunSettings, accrualSchema } from '../src/config';
 import { withLuhnCheckDigit } from '../src/domain/loyalty/luhn';
 import { createPrisma } from '../src/infra/database';
 import { createLogger } from '../src/infra/logger';
-import { migrate } from '../src/infra/migrate';
-import { freePort } from '../src/infra/ports';
-import { startInfrastructure } from '../src/infra/stack';
+import { startScratchInfrastructure } from '../src/infra/stack';
 import { installTemporalRuntime } from '../src/infra/temporal';
 import { startApi } from '../src/processes/api';
 import { startWorker } from '../src/processes/worker';
@@ -202,19 +199,8 @@ function table(results: Result[]): string {
 async function main() {
   const logger = createLogger('warn', 'bench');
   installTemporalRuntime(createLogger('error', 'bench'));
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const infra = await startInfrastructure({
-    logger,
-    dataDir,
-    namespace: 'default',
-    temporalPort: await freePort(),
-    persistTemporal: false,
-    postgresPort: await freePort(),
-    databaseName: 'bench',
-  });
+  const infra = await startScratchInfrastructure({ logger, name: 'bench', databaseName: 'bench' });
   try {
-    await migrate(infra.databaseUrl);
     process.stdout.write(`accrual benchmark: ${JSON.stringify(params)}\n`);
     const ours = await runWorkflowDesign(infra);
     const naive = await runNaiveDesign();
@@ -226,7 +212,6 @@ async function main() {
     process.stdout.write(`\nwrote ${path.relative(process.cwd(), file)}\n`);
   } finally {
     await infra.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

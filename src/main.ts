@@ -8,7 +8,6 @@
  *   loyalty   the loyalty service as one executable (bin/gophermart; flags -a -d -r)
  *   accrual-simulator  the accrual system stand-in on ACCRUAL_SIMULATOR_PORT
  */
-import { limitsFromConfig } from './api/limits';
 import {
   accrualClientOptions,
   accrualSimulatorConfigSchema,
@@ -16,12 +15,10 @@ import {
   apiConfigSchema,
   ConfigError,
   loadConfig,
-  loyaltyTokenOptions,
   migrateConfigSchema,
   workerConfigSchema,
 } from './config';
 import { loadProviderRegistry } from './config/providers';
-import { parseStuckThresholds } from './domain/orders/stuck';
 import { reconcilePolicy } from './worker/schedules';
 import { Cleanup, exitOnSignal } from './infra/lifecycle';
 import { createLogger } from './infra/logger';
@@ -29,7 +26,7 @@ import { migrate } from './infra/migrate';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from './infra/temporal';
 import { resolveTemporalCli } from './infra/temporal-cli';
 import { startTracing } from './infra/tracing';
-import { startApi } from './processes/api';
+import { apiOptionsFromConfig, startApi } from './processes/api';
 import { runGophermart } from './processes/gophermart';
 import { runSandbox } from './processes/sandbox';
 import { startWorker } from './processes/worker';
@@ -57,16 +54,8 @@ const commands: Record<string, () => Promise<void>> = {
       logger,
       providers: loadProviderRegistry(),
       operators: config.OPERATOR_TOKENS ?? new Map(),
-      stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
-      limits: limitsFromConfig(config),
-      ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
-      orderPolicy: {
-        deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
-        confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
-        historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
-      },
+      ...apiOptionsFromConfig(config),
       tracing,
-      loyalty: loyaltyTokenOptions(config),
     });
     cleanup.add('api', () => api.stop());
     logger.info({ url: api.url }, 'API listening');

@@ -6,14 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { ProviderConfig } from '../../src/config/providers';
 import { createLogger } from '../../src/infra/logger';
-import { migrate } from '../../src/infra/migrate';
 import { freePort, waitForPort } from '../../src/infra/ports';
-import { startInfrastructure, type Infrastructure } from '../../src/infra/stack';
+import { startScratchInfrastructure, type Infrastructure } from '../../src/infra/stack';
 import type { ProviderBehavior } from '../../src/simulators/providers/behavior';
 import { ProviderSimulator } from '../../src/simulators/providers/server';
 
@@ -35,18 +33,7 @@ export interface BenchStack {
 
 export async function startBenchStack(providers: Record<string, Partial<ProviderBehavior>>): Promise<BenchStack> {
   const logger = createLogger('warn', 'bench');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const infra = await startInfrastructure({
-    logger,
-    dataDir,
-    namespace: 'default',
-    temporalPort: await freePort(),
-    persistTemporal: false,
-    postgresPort: await freePort(),
-    databaseName: 'bench',
-  });
-  await migrate(infra.databaseUrl);
+  const infra = await startScratchInfrastructure({ logger, name: 'bench', databaseName: 'bench' });
   const secrets = Object.fromEntries(Object.keys(providers).map((name) => [name, `${name}-bench-webhook-secret`]));
   const simulator = await new ProviderSimulator(
     Object.fromEntries(Object.entries(providers).map(([name, b]) => [name, { webhookSecret: secrets[name], ...b }])),
@@ -109,7 +96,6 @@ export async function startBenchStack(providers: Record<string, Partial<Provider
       await connection.close();
       await simulator.stop();
       await infra.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return stack;

@@ -1,6 +1,8 @@
 /** An API process's body: Temporal client, database, express app, listening socket. */
 import { createApp } from '../api/app';
-import { orderPolicySchema } from '../config';
+import { limitsFromConfig } from '../api/limits';
+import { loyaltyTokenOptions, orderPolicySchema, type ApiConfig, type DevConfig } from '../config';
+import { parseStuckThresholds } from '../domain/orders/stuck';
 import type { ApiContext } from '../api/context';
 import type { TokenOptions } from '../api/loyalty/auth';
 import { listen } from '../api/server';
@@ -78,4 +80,19 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
 function defaultOrderPolicy(): ApiContext['orderPolicy'] {
   const config = orderPolicySchema.parse({});
   return { deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000, confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000 };
+}
+
+/** The API's options that come straight from configuration; one place for `npm run api` and the sandbox. */
+export function apiOptionsFromConfig(config: ApiConfig | DevConfig) {
+  return {
+    stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
+    limits: limitsFromConfig(config),
+    ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
+    orderPolicy: {
+      deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
+      confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
+      historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
+    },
+    loyalty: loyaltyTokenOptions(config),
+  };
 }

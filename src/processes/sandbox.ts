@@ -4,9 +4,8 @@
  * migrations, a worker and the API, and (unless ACCRUAL_SYSTEM_ADDRESS is set) the
  * accrual simulator the loyalty programme polls. Ctrl-C stops all of it.
  */
-import { limitsFromConfig } from '../api/limits';
 import path from 'node:path';
-import { devConfigSchema, loadConfig, loyaltyTokenOptions } from '../config';
+import { devConfigSchema, loadConfig } from '../config';
 import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
@@ -18,9 +17,8 @@ import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '.
 import { sandboxProviders } from '../simulators/providers/sandbox-providers';
 import { ProviderSimulator } from '../simulators/providers/server';
 import { startTracing } from '../infra/tracing';
-import { parseStuckThresholds } from '../domain/orders/stuck';
 import { reconcilePolicy } from '../worker/schedules';
-import { startApi } from './api';
+import { apiOptionsFromConfig, startApi } from './api';
 import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
 
 /** Only for the local sandbox; production sets OPERATOR_TOKENS. */
@@ -122,15 +120,7 @@ export async function runSandbox(): Promise<void> {
     port: config.API_PORT,
     logger: logger.child({ component: 'api' }),
     operators,
-    stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
-    limits: limitsFromConfig(config),
-    ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
-    orderPolicy: {
-      deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
-      confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
-      historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
-    },
-    loyalty: loyaltyTokenOptions(config),
+    ...apiOptionsFromConfig(config),
   });
   cleanup.add('api', () => api.stop());
 
