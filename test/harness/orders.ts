@@ -35,15 +35,24 @@ export async function getOrder(apiUrl: string, id: string) {
 
 /** Waits until the read model shows `status` (the user-visible truth), returning the order. */
 export async function waitForStatus(apiUrl: string, id: string, status: string, timeoutMs = 20_000) {
+  return waitForOrder(apiUrl, id, (order) => order.status === status, `order ${id} to be ${status}`, timeoutMs);
+}
+
+/**
+ * Waits until the order as `GET /orders/:id` shows it satisfies `seen`. The read model is written record by
+ * record, so an order's status and its sub-orders' statuses become visible one after the other: a test that
+ * needs both must wait for both.
+ */
+export async function waitForOrder(apiUrl: string, id: string, seen: (order: any) => boolean, what: string, timeoutMs = 20_000) {
   let last: any;
   try {
     return await eventually(
       async () => {
         last = await getOrder(apiUrl, id);
-        return last.status === status ? last : undefined;
+        return seen(last) ? last : undefined;
       },
       timeoutMs,
-      `order ${id} to be ${status}`,
+      what,
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify({ status: last?.status, subOrders: last?.subOrders, history: last?.history?.map((h: any) => h.reason) })}`);

@@ -10,7 +10,7 @@ import { withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
 import { registerUser } from '../harness/loyalty';
 import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
-import { getOrder, orderBody, submit, waitForStatus } from '../harness/orders';
+import { getOrder, orderBody, submit, waitForOrder, waitForStatus } from '../harness/orders';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { recordHistory } from '../harness/replay';
 import { operatorAuth, startServices, type ServiceOptions, type TestServices } from '../harness/services';
@@ -230,7 +230,7 @@ describe('order lifecycle', function () {
     const { sim, api } = await given({ pizza: { behavior: { prices, stepMs: 100 } } });
     const order = await submit(api, orderBody([PIZZA], { requiresGate: true }));
     await eventually(async () => (sim.webhooks.some((w) => w.status === 'IN_PROGRESS' && w.answer === 409) ? true : undefined));
-    const waiting = await getOrder(api, order.id);
+    const waiting = await waitForOrder(api, order.id, (o) => o.subOrders[0].status !== 'PLACED', 'the acceptance to be visible');
     assert.equal(waiting.status, 'DISPATCHED');
     assert.equal(waiting.gate, 'closed');
     assert.equal(waiting.subOrders[0].status, 'ACCEPTED');
@@ -262,7 +262,7 @@ describe('order lifecycle', function () {
     const { sim, api } = await given({ pizza: { behavior: { prices, stepMs: null } } });
     const order = await submit(api, orderBody([PIZZA]));
     const placed = await eventually(async () => sim.placements('pizza', order.id)[0]);
-    await waitForStatus(api, order.id, 'DISPATCHED');
+    await waitForOrder(api, order.id, (o) => o.status === 'DISPATCHED' && o.subOrders[0].status === 'ACCEPTED', 'the sub-order to be accepted');
     const event = JSON.stringify({ eventId: 'forged-1', orderId: order.id, providerOrderId: placed.providerOrderId, status: 'DELIVERED' });
     for (const signature of [undefined, 'sha256=00', signatureOf('not-the-secret-at-all', event)]) {
       const response = await request('POST', `${api}/providers/pizza/events`, {
