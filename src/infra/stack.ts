@@ -4,8 +4,12 @@
  * ones: the Temporal CLI dev server and an embedded PostgreSQL. Used by `npm start`
  * and by the test harness, so both exercise the same start-up path.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from './logger';
+import { migrate } from './migrate';
+import { freePort } from './ports';
 import { startEmbeddedPostgres } from './postgres';
 import { resolveTemporalCli } from './temporal-cli';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -90,4 +94,40 @@ async function startPostgres(options: InfrastructureOptions) {
   });
   logger.info({ port: options.postgresPort, ms: Date.now() - started }, 'embedded PostgreSQL ready');
   return pg;
+}
+
+/**
+ * Throw-away infrastructure for tests and benchmarks: a temporary data folder, free
+ * ports, an in-memory Temporal dev server and an embedded PostgreSQL (unless given
+ * existing ones), the migrations applied. `stop()` also removes the folder.
+ */
+export async function startScratchInfrastructure(options: {
+  logger: Logger;
+  name: string;
+  databaseName: string;
+  temporalAddress?: string | undefined;
+  databaseUrl?: string | undefined;
+}): Promise<Infrastructure & { dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `durable-orders-${options.name}-`));
+  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as another user when we are root
+  const infra = await startInfrastructure({
+    logger: options.logger,
+    dataDir,
+    namespace: 'default',
+    temporalPort: await freePort(),
+    persistTemporal: false,
+    postgresPort: await freePort(),
+    databaseName: options.databaseName,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.temporalAddress ? { temporalAddress: options.temporalAddress } : {}),
+  });
+  await migrate(infra.databaseUrl);
+  return {
+    ...infra,
+    dataDir,
+    async stop() {
+      await infra.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -80,7 +80,12 @@ async function buildWithGo(target: string, progress: (line: string) => void): Pr
       chunk.toString().split('\n').filter(Boolean).forEach((line) => progress(`  ${line}`));
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
-    child.on('close', resolve);
+    // Compiling prints nothing for minutes; say that it is still going.
+    const heartbeat = setInterval(() => progress(`  still building (${Math.round((Date.now() - started) / 1000)} s)...`), 15_000);
+    child.on('close', (code) => {
+      clearInterval(heartbeat);
+      resolve(code);
+    });
   });
   if (code !== 0 || !isExecutable(path.join(staging, 'temporal'))) {
     fs.rmSync(staging, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 /**
  * `npm start`: the whole stack in one process tree — Temporal dev server (with Web UI,
  * persisted to <DATA_DIR>/temporal.db), embedded PostgreSQL (<DATA_DIR>/postgres),
- * migrations, a worker and the API. Ctrl-C stops all of it.
+ * migrations, a worker and the API, and (unless ACCRUAL_SYSTEM_ADDRESS is set) the
+ * accrual simulator the loyalty programme polls. Ctrl-C stops all of it.
  */
 import path from 'node:path';
-import { devConfigSchema, loadConfig, queuePolicyFrom } from '../config';
+import { devConfigSchema, loadConfig } from '../config';
 import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
 import { migrate } from '../infra/migrate';
 import { Cleanup, exitOnSignal } from '../infra/lifecycle';
@@ -16,8 +17,9 @@ import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '.
 import { sandboxProviders } from '../simulators/providers/sandbox-providers';
 import { ProviderSimulator } from '../simulators/providers/server';
 import { startTracing } from '../infra/tracing';
-import { startApi } from './api';
-import { startWorker } from './worker';
+import { reconcilePolicy } from '../worker/schedules';
+import { apiOptionsFromConfig, startApi } from './api';
+import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
 
 /** Only for the local sandbox; production sets OPERATOR_TOKENS. */
 export const SANDBOX_OPERATOR_TOKEN = 'sandbox-operator-token';
@@ -79,6 +81,10 @@ export async function runSandbox(): Promise<void> {
     providers = providerRegistry(providerRegistrySchema.parse(demo.registry(simulator.url)));
   }
   const apiUrl = `http://127.0.0.1:${config.API_PORT}`;
+  const accrual = await accrualSystemOrSimulator(config.ACCRUAL_SYSTEM_ADDRESS, cleanup, {
+    port: config.ACCRUAL_SIMULATOR_PORT,
+    behaviour: { registeredMs: 1000, processingMs: 1000, requestsPerWindow: 600, windowMs: 60_000 },
+  });
 
   const common = {
     temporalAddress: infra.temporalAddress,
@@ -90,18 +96,20 @@ export async function runSandbox(): Promise<void> {
     metrics: createMetrics(),
     tracing,
   };
-  const worker = await startWorker({
-    ...common,
-    logger: logger.child({ component: 'worker' }),
-    callbackBaseUrl: apiUrl,
-    quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
-    shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
-  });
-  cleanup.add('worker', () => worker.stop());
-  worker.done.catch((error) => {
-    logger.fatal({ err: error }, 'worker stopped unexpectedly');
-    process.kill(process.pid, 'SIGTERM');
-  });
+  await startSupervisedWorker(
+    {
+      ...common,
+      logger: logger.child({ component: 'worker' }),
+      callbackBaseUrl: apiUrl,
+      quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
+      shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_AFTER_SECONDS) },
+    },
+    config,
+    accrual.address,
+    cleanup,
+    logger,
+  );
   const temporalUiUrl = infra.temporalUiUrl ?? config.TEMPORAL_UI_URL;
   // Without OPERATOR_TOKENS the sandbox has one operator with a well-known token (printed below).
   const operators = config.OPERATOR_TOKENS ?? new Map([[SANDBOX_OPERATOR_TOKEN, 'operator']]);
@@ -112,12 +120,7 @@ export async function runSandbox(): Promise<void> {
     port: config.API_PORT,
     logger: logger.child({ component: 'api' }),
     operators,
-    orderPolicy: {
-      deadlineMs: config.ORDER_DEADLINE_SECONDS * 1000,
-      confirmationTimeoutMs: config.CONFIRMATION_TIMEOUT_SECONDS * 1000,
-      historyEventLimit: config.ORDER_HISTORY_EVENT_LIMIT,
-    },
-    queuePolicy: queuePolicyFrom(config),
+    ...apiOptionsFromConfig(config),
   });
   cleanup.add('api', () => api.stop());
 
@@ -127,6 +130,7 @@ export async function runSandbox(): Promise<void> {
       `durable-orders is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  REST API      ${api.url}`,
       `  Console       ${api.url}/console/ (operator token below)`,
+      `  API docs      ${api.url}/docs · ${api.url}/openapi.json`,
       `  Metrics       ${api.url}/metrics (service) · http://localhost:${config.WORKER_METRICS_PORT}/metrics (Temporal SDK)`,
       `  Health        ${api.url}/healthz · ${api.url}/readyz`,
       `  Tracing       ${config.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
@@ -135,6 +139,7 @@ export async function runSandbox(): Promise<void> {
       `  PostgreSQL    ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded, port ${config.EMBEDDED_POSTGRES_PORT}`}`,
       `  Providers     ${[...providers.keys()].join(', ')}${simulatorUrl ? ` (simulated at ${simulatorUrl})` : ''}`,
       config.OPERATOR_TOKENS ? '' : `  Operator      Authorization: Bearer ${SANDBOX_OPERATOR_TOKEN}`,
+      `  Accrual       ${accrual.address}${accrual.simulated ? ' (simulator)' : ''}`,
       `  data          ${dataDir}`,
       'Press Ctrl-C to stop.',
       '',

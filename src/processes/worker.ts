@@ -1,12 +1,22 @@
-/** A worker process's body: connects, runs until stopped, then drains in-flight tasks. */
-import { NativeConnection } from '@temporalio/worker';
-import type { ProviderRegistry } from '../config/providers';
+/**
+ * A worker process's body: connects, runs until stopped, then drains in-flight tasks.
+ * Two Temporal workers share the connection: the main one (every workflow and the
+ * database and provider activities) and, when an accrual system is configured, the
+ * accrual worker on its own rate-capped task queue.
+ */
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { listen, type RunningServer } from '../api/server';
-import { createPrisma } from '../infra/database';
+import type { AccrualWorkerOptions } from '../config';
+import type { ProviderRegistry } from '../config/providers';
+import { createPool, createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import { createMetrics, metricsEndpoint, type Metrics } from '../infra/metrics';
+import { connectClient } from '../infra/temporal';
 import type { Tracing } from '../infra/tracing';
-import { createOrderWorker } from '../worker/worker';
+import { ensureReconcilerSchedule } from '../worker/schedules';
+import { createAccrualWorker, createOrderWorker } from '../worker/worker';
+import type { AccrualRunSettings } from '../workflows/loyalty/types';
+import type { ReconcilePolicy } from '../workflows/ops/types';
 
 export interface WorkerProcessOptions {
   temporalAddress: string;
@@ -14,10 +24,12 @@ export interface WorkerProcessOptions {
   taskQueue: string;
   databaseUrl: string;
   logger: Logger;
-  providers: ProviderRegistry;
+  /** Default: no providers (a loyalty-only deployment). */
+  providers?: ProviderRegistry;
   /** Our API's URL as providers reach it (webhook callbacks). */
   callbackBaseUrl?: string | undefined;
-  quoteCacheTtlMs: number;
+  /** Default: five minutes. */
+  quoteCacheTtlMs?: number;
   workflowBundle?: { code: string };
   /** This process's registry (the sandbox shares the API's); a fresh one when omitted. */
   metrics?: Metrics;
@@ -26,6 +38,12 @@ export interface WorkerProcessOptions {
   tracing?: Tracing;
   /** Seconds in-flight activities get to finish after stop() before they are cancelled. */
   shutdownGraceSeconds?: number;
+  /** Create or update the reconciler's schedule (every `everySeconds`; 0 or omitted: leave it alone). */
+  reconciler?: { everySeconds: number; policy: ReconcilePolicy; scheduleId?: string };
+  /** How accrual workflows poll (configuration defaults when absent). */
+  accrualSettings?: AccrualRunSettings;
+  /** Absent: no accrual requests from this process (accrual workflows wait for a worker that has them). */
+  accrualWorker?: AccrualWorkerOptions;
 }
 
 export interface RunningWorker {
@@ -39,37 +57,82 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerProcessOptions): Promise<RunningWorker> {
   const metrics = options.metrics ?? createMetrics();
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  // A client for the reconciler's reads (visibility, describe, query) and its schedule.
+  const temporal = await connectClient(options.temporalAddress, options.namespace);
   const prisma = createPrisma(options.databaseUrl);
-  const worker = await createOrderWorker({
-    connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    deps: {
-      prisma,
-      metrics,
-      logger: options.logger,
-      providers: options.providers,
-      callbackBaseUrl: options.callbackBaseUrl,
-      quoteCacheTtlMs: options.quoteCacheTtlMs,
-    },
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
-    ...(options.tracing ? { tracing: options.tracing } : {}),
-    ...(options.shutdownGraceSeconds === undefined ? {} : { shutdownGraceTime: options.shutdownGraceSeconds * 1000 }),
-  });
+  const pool = options.accrualWorker ? createPool(options.databaseUrl, 6) : undefined;
+  // An idle connection dropped by the server (restart, failover) must not crash the worker: pg reconnects.
+  pool?.on('error', (error: Error & { code?: string }) =>
+    options.logger.warn({ code: error.code, reason: error.message, accrualTaskQueue: options.accrualWorker?.taskQueue }, 'accrual gate connection lost'),
+  );
+  const closeAll = async () => {
+    await prisma.$disconnect();
+    await pool?.end();
+    await temporal.connection.close();
+    await connection.close();
+  };
+  const workers: Worker[] = [];
+  try {
+    workers.push(
+      await createOrderWorker({
+        connection,
+        namespace: options.namespace,
+        taskQueue: options.taskQueue,
+        deps: {
+          prisma,
+          temporal,
+          metrics,
+          logger: options.logger,
+          providers: options.providers ?? new Map(),
+          callbackBaseUrl: options.callbackBaseUrl,
+          quoteCacheTtlMs: options.quoteCacheTtlMs ?? 5 * 60_000,
+          ...(options.accrualSettings ? { accrual: options.accrualSettings } : {}),
+        },
+        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+        ...(options.tracing ? { tracing: options.tracing } : {}),
+        ...(options.shutdownGraceSeconds === undefined ? {} : { shutdownGraceTime: options.shutdownGraceSeconds * 1000 }),
+      }),
+    );
+    if (options.accrualWorker && pool) {
+      workers.push(await createAccrualWorker({ connection, namespace: options.namespace, options: options.accrualWorker, pool }));
+    }
+    if (options.reconciler && options.reconciler.everySeconds > 0) {
+      await ensureReconcilerSchedule(temporal, { ...options.reconciler, taskQueue: options.taskQueue });
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   let metricsServer: RunningServer | undefined;
   if (options.metricsPort !== undefined) metricsServer = await listen(metricsEndpoint(metrics.registry), '0.0.0.0', options.metricsPort);
-  const done = worker.run().finally(async () => {
+  const runs = workers.map((worker) => worker.run());
+  // One worker failing stops the other, so the process never runs half a worker.
+  runs.forEach((run) => run.catch(() => workers.forEach(shutdown)));
+  const done = Promise.allSettled(runs).then(async (results) => {
     await metricsServer?.close();
-    await prisma.$disconnect();
-    await connection.close();
+    await closeAll();
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   });
-  options.logger.info({ taskQueue: options.taskQueue, metricsUrl: metricsServer?.url }, 'worker polling');
+  options.logger.info(
+    {
+      taskQueue: options.taskQueue,
+      accrualTaskQueue: options.accrualWorker?.taskQueue,
+      accrualSystem: options.accrualWorker?.client.address,
+      metricsUrl: metricsServer?.url,
+    },
+    options.accrualWorker ? 'worker polling (orders and accrual)' : 'worker polling (no accrual system configured)',
+  );
   return {
     done,
     ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      workers.forEach(shutdown);
       await done;
     },
   };
+}
+
+function shutdown(worker: Worker): void {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
 }

@@ -1,8 +1,12 @@
-/** Builds the order worker. Any number of these may poll one task queue. */
+/** Builds the workers: the order worker (workflows, database activities) and the accrual worker. */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Worker, type BundleOptions, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import type { Pool } from 'pg';
+import { createAccrualActivities, createActivities, type ActivityDeps } from '../activities';
+import type { AccrualWorkerOptions } from '../config';
 import { discardWorkflowSpans, type Tracing } from '../infra/tracing';
 
 export interface OrderWorkerOptions {
@@ -57,5 +61,32 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     },
     sinks: options.tracing?.workerOptions.sinks ?? discardWorkflowSpans,
     ...(options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime }),
+  });
+}
+
+export interface AccrualWorkerCreateOptions {
+  connection: NativeConnection;
+  namespace: string;
+  options: AccrualWorkerOptions;
+  pool: Pool;
+}
+
+/**
+ * The accrual worker: only the request to the accrual system, on its own task queue.
+ * `maxTaskQueueActivitiesPerSecond` is enforced by the Temporal server across every
+ * worker of the queue, so the steady request rate stays under the accrual system's limit.
+ */
+export async function createAccrualWorker({ connection, namespace, options, pool }: AccrualWorkerCreateOptions): Promise<Worker> {
+  // Named in Temporal and in the User-Agent of its requests, so an accrual system's logs show who asked.
+  const identity = `${process.pid}@${os.hostname()}/accrual-${randomUUID().slice(0, 8)}`;
+  return Worker.create({
+    connection,
+    namespace,
+    identity,
+    taskQueue: options.taskQueue,
+    activities: createAccrualActivities({ pool, options: options.client, identity }),
+    maxTaskQueueActivitiesPerSecond: options.maxRequestsPerSecond,
+    // Requests are sent one at a time under the gate's lock; a few slots keep the queue moving.
+    maxConcurrentActivityTaskExecutions: 4,
   });
 }

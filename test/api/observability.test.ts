@@ -118,6 +118,9 @@ describe('API observability (request ids, request logs, metrics, health)', () =>
       assert.equal(response.body.checks.database.status, 'down');
       assert.equal(typeof response.body.checks.database.error, 'string');
       assert.equal((await request('GET', `${broken.url}/healthz`)).status, 200, 'still alive, just not ready');
+      // A request needing the database answers 503 + Retry-After (repeatable), not 500.
+      const orders = await request('GET', `${broken.url}/orders`, { headers: { 'x-customer-id': 'c' } });
+      assert.deepEqual([orders.status, orders.body.error.code, orders.headers.get('retry-after')], [503, 'unavailable', '2']);
     } finally {
       await broken.close();
       await unreachable.$disconnect();

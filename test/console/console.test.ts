@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../harness/browser';
 import { orderBody, submit, waitForStatus } from '../harness/orders';
+import { pay } from '../harness/payments';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { OPERATOR_TOKEN, startServices, type TestServices } from '../harness/services';
 
@@ -52,8 +53,9 @@ describe('operator console in a browser', function () {
   });
 
   it('logs in, finds an order by customer, cancels it, and sees the timeline update', async () => {
-    const order = await submit(services.apiUrl, orderBody([PIZZA, SUSHI]));
+    const order = await submit(services.apiUrl, orderBody([PIZZA, SUSHI])); // 25.00 + 12.60
     await waitForStatus(services.apiUrl, order.id, 'DISPATCHED');
+    assert.equal((await pay(services.apiUrl, order.id, 'cash', '10.00')).status, 200);
     await logIn();
 
     await page.fill('#filter-customerId', order.customerId);
@@ -66,6 +68,9 @@ describe('operator console in a browser', function () {
     await page.waitForSelector('#timeline li[data-to-status="DISPATCHED"]');
     assert.match(await page.locator('#sub-orders').innerText(), /pizza[\s\S]*sushi/);
     assert.equal(await page.getAttribute('#temporal-link', 'href'), `http://temporal-ui.test/namespaces/default/workflows/${order.workflowId}`);
+    await page.waitForSelector('#payments td:text("cash")');
+    assert.equal(await page.locator('#balance-due').innerText(), '27.60');
+    assert.match(await page.locator('#loyalty').innerText(), /no accrual/);
     await browser.screenshot('order-before-cancel');
 
     await page.fill('#reason', 'customer called to cancel');
@@ -75,6 +80,9 @@ describe('operator console in a browser', function () {
     const cancelled = await page.waitForSelector('#timeline li[data-to-status="CANCELLED"]', { timeout: 20_000 });
     assert.match(await cancelled.innerText(), /customer called to cancel|operator:test-operator/);
     await page.waitForSelector('#summary .status-CANCELLED');
+    // Cancelling a partly paid order refunds what was taken; the payments card shows it.
+    await page.waitForSelector('#payments td:text("refund")', { timeout: 20_000 });
+    assert.match(await page.locator('#billing').innerText(), /paid 10\.00 · refunded 10\.00/);
     await browser.screenshot('order-cancelled');
   });
 

@@ -44,6 +44,7 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
         outcomeReason: 'because',
         gateRequired: true,
         gateOpen: true,
+        adjustments: [{ sku: 'x', amount: 100 }],
       };
     },
     minimal() {
@@ -95,6 +96,53 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
     update: { kind: 'action', actor: 'system', fromStatus: 'X', toStatus: 'Y', reason: 'r', details: { b: 2 } },
     key: (row) => ({ orderId_seq: { orderId: row.orderId, seq: row.seq } }),
   },
+  OrderAnomaly: {
+    full: ({ orderId }) => ({
+      workflowId: `order-${randomUUID()}`,
+      kind: 'workflow_ended',
+      orderId,
+      detail: 'terminated',
+      firstSeenAt: new Date('2026-01-02T03:04:05.678Z'),
+      lastSeenAt: new Date('2026-01-02T03:04:05.679Z'),
+      resolvedAt: new Date('2026-01-02T03:04:05.680Z'),
+    }),
+    minimal: () => ({ workflowId: `order-${randomUUID()}`, kind: 'missing_workflow', orderId: null, detail: 'none', resolvedAt: null }),
+    update: { detail: 'd', lastSeenAt: new Date('2027-01-01T00:00:00.000Z'), resolvedAt: null },
+    key: (row) => ({ workflowId_kind: { workflowId: row.workflowId, kind: row.kind } }),
+  },
+  Payment: {
+    full: ({ orderId }) => ({
+      orderId,
+      transactionId: randomUUID(),
+      kind: 'refund',
+      method: 'card',
+      amountCents: 1250n,
+      status: 'REFUNDED',
+      refundOf: 'tx-1',
+      details: { terminal: 't-1' },
+      balanceDueAfterCents: 1250n,
+      actor: 'device:d-1',
+      recordedAt: new Date('2026-01-02T03:04:05.678Z'),
+    }),
+    minimal: ({ orderId }) => ({ orderId, transactionId: randomUUID(), kind: 'payment', method: 'cash', amountCents: 1n, status: 'CAPTURED', refundOf: null, balanceDueAfterCents: 0n, actor: 'system', recordedAt: new Date() }),
+    update: { kind: 'payment', method: 'gift_card', amountCents: 2n, status: 'CAPTURED', refundOf: 'tx-2', details: { b: 2 }, balanceDueAfterCents: -1n, actor: 'a', recordedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ orderId_transactionId: { orderId: row.orderId, transactionId: row.transactionId } }),
+  },
+  OrderCommand: {
+    full: ({ orderId }) => ({
+      orderId,
+      deviceId: 'd-1',
+      commandId: randomUUID(),
+      seq: 7,
+      type: 'pay',
+      outcome: 'applied',
+      result: { status: 'DISPATCHED' },
+      at: new Date('2026-01-02T03:04:05.678Z'),
+    }),
+    minimal: ({ orderId }) => ({ orderId, deviceId: 'd-2', commandId: randomUUID(), seq: 1, type: 'create', outcome: 'applied', result: {}, at: new Date() }),
+    update: { seq: 8, type: 'close', outcome: 'rejected', result: { code: 'payment_due' }, at: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ orderId_deviceId_commandId: { orderId: row.orderId, deviceId: row.deviceId, commandId: row.commandId } }),
+  },
   ProviderQuote: {
     full: () => ({
       provider: 'p',
@@ -123,6 +171,55 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
     minimal: ({ orderId }) => ({ id: randomUUID(), orderId, operator: 'bob', reason: 'action_required', state: 'active', leaseUntil: new Date('2026-01-02T03:10:05.678Z'), finishedAt: null }),
     update: { operator: 'carol', reason: 'awaiting_confirmation', state: 'expired', renewedAt: new Date('2027-01-01T00:00:00.000Z'), leaseUntil: new Date('2027-01-01T00:05:00.000Z'), finishedAt: new Date('2027-01-01T00:05:00.000Z') },
     key: (row) => ({ id: row.id }),
+  },
+  LoyaltyUser: {
+    full: () => ({ id: randomUUID(), login: `u-${randomUUID()}`, passwordHash: 'scrypt$x', createdAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ id: randomUUID(), login: `u-${randomUUID()}`, passwordHash: 'scrypt$x' }),
+    update: { login: `u-${randomUUID()}`, passwordHash: 'scrypt$y' },
+    key: (row) => ({ id: row.id }),
+  },
+  LoyaltyBalance: {
+    full: () => ({ userId: randomUUID(), currentCents: 12345n, withdrawnCents: 678n, updatedAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ userId: randomUUID() }),
+    update: { currentCents: 1n, withdrawnCents: 2n, updatedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ userId: row.userId }),
+  },
+  LoyaltyOrder: {
+    full: () => ({
+      number: `0${Date.now()}${Math.floor(Math.random() * 1e9)}`,
+      userId: randomUUID(),
+      status: 'PROCESSED',
+      accrualCents: 72998n,
+      uploadedAt: new Date('2026-01-02T03:04:05.678Z'),
+      updatedAt: new Date('2026-01-02T03:04:05.679Z'),
+    }),
+    minimal: () => ({ number: `${Date.now()}${Math.floor(Math.random() * 1e9)}`, userId: randomUUID(), status: 'NEW', accrualCents: null }),
+    update: { status: 'INVALID', accrualCents: 1n, updatedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ number: row.number }),
+  },
+  LoyaltyAccrualCredit: {
+    full: () => ({ orderNumber: `c${randomUUID()}`, userId: randomUUID(), amountCents: 500n, creditedAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ orderNumber: `c${randomUUID()}`, userId: randomUUID(), amountCents: 0n }),
+    update: { amountCents: 7n },
+    key: (row) => ({ orderNumber: row.orderNumber }),
+  },
+  LoyaltyWithdrawal: {
+    full: () => ({ orderNumber: `w${randomUUID()}`, userId: randomUUID(), sumCents: 500n, processedAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ orderNumber: `w${randomUUID()}`, userId: randomUUID(), sumCents: 1n }),
+    update: { sumCents: 7n, processedAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ orderNumber: row.orderNumber }),
+  },
+  LoyaltyAccrualGate: {
+    full: () => ({ accrualAddress: `http://gate-${randomUUID()}`, resumeAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ accrualAddress: `http://gate-${randomUUID()}` }),
+    update: { resumeAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ accrualAddress: row.accrualAddress }),
+  },
+  LoyaltySecret: {
+    full: () => ({ name: `s-${randomUUID()}`, value: 'v', createdAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ name: `s-${randomUUID()}`, value: 'v' }),
+    update: { value: 'w' },
+    key: (row) => ({ name: row.name }),
   },
 };
 

@@ -2,18 +2,13 @@
  * The real infrastructure for one test run: a Temporal dev server and an embedded
  * PostgreSQL on free ports, a fresh database with the migrations applied, and the
  * workflow code bundled once. Started by the root hooks (root-hooks.ts) through the
- * same `startInfrastructure` that `npm start` uses; tests reach it via `testEnv()`.
+ * same `startInfrastructure` that `npm start` uses (via `startScratchInfrastructure`); tests reach it via `testEnv()`.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createPrisma, type PrismaClient } from '../../src/infra/database';
 import { createLogger, type Logger } from '../../src/infra/logger';
-import { migrate } from '../../src/infra/migrate';
-import { freePort } from '../../src/infra/ports';
-import { startInfrastructure, type Infrastructure } from '../../src/infra/stack';
+import { startScratchInfrastructure, type Infrastructure } from '../../src/infra/stack';
 import { installTemporalRuntime } from '../../src/infra/temporal';
 import { workflowBundleOptions } from '../../src/worker/worker';
 
@@ -39,24 +34,18 @@ export function testEnv(): TestEnvironment {
 export async function startTestEnvironment(): Promise<TestEnvironment> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
   installTemporalRuntime(logger);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-test-'));
-  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as another user when we are root
   const started = Date.now();
   const [infra, bundle] = await Promise.all([
-    startInfrastructure({
+    startScratchInfrastructure({
       logger,
-      dataDir,
-      namespace: 'default',
-      temporalPort: await freePort(),
-      persistTemporal: false,
-      postgresPort: await freePort(),
+      name: 'test',
       databaseName: `test_${process.pid}`,
-      ...(process.env.TEST_DATABASE_URL ? { databaseUrl: process.env.TEST_DATABASE_URL } : {}),
-      ...(process.env.TEST_TEMPORAL_ADDRESS ? { temporalAddress: process.env.TEST_TEMPORAL_ADDRESS } : {}),
+      databaseUrl: process.env.TEST_DATABASE_URL,
+      temporalAddress: process.env.TEST_TEMPORAL_ADDRESS,
     }),
     bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietBundlerLogger }),
   ]);
-  await migrate(infra.databaseUrl);
+  const { dataDir } = infra;
   const connection = await Connection.connect({ address: infra.temporalAddress });
   env = {
     infra,
@@ -75,12 +64,11 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
 
 export async function stopTestEnvironment(): Promise<void> {
   if (!env) return;
-  const { infra, client, prisma, dataDir } = env;
+  const { infra, client, prisma } = env;
   env = undefined;
   await prisma.$disconnect();
   await client.connection.close();
   await infra.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 const quietBundlerLogger = {

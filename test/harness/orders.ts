@@ -1,7 +1,9 @@
 /** Building, submitting and watching orders in tests. */
 import { randomUUID } from 'node:crypto';
+import { testEnv } from './environment';
 import { eventually, request } from './http';
-import { operatorAuth } from './services';
+import { startProviders } from './providers';
+import { operatorAuth, startServices } from './services';
 
 export interface TestItem {
   provider: string;
@@ -33,17 +35,54 @@ export async function getOrder(apiUrl: string, id: string) {
 
 /** Waits until the read model shows `status` (the user-visible truth), returning the order. */
 export async function waitForStatus(apiUrl: string, id: string, status: string, timeoutMs = 20_000) {
+  return waitForOrder(apiUrl, id, (order) => order.status === status, `order ${id} to be ${status}`, timeoutMs);
+}
+
+/**
+ * Waits until the order as `GET /orders/:id` shows it satisfies `seen`. The read model is written record by
+ * record, so an order's status and its sub-orders' statuses become visible one after the other: a test that
+ * needs both must wait for both.
+ */
+export async function waitForOrder(apiUrl: string, id: string, seen: (order: any) => boolean, what: string, timeoutMs = 20_000) {
   let last: any;
   try {
     return await eventually(
       async () => {
         last = await getOrder(apiUrl, id);
-        return last.status === status ? last : undefined;
+        return seen(last) ? last : undefined;
       },
       timeoutMs,
-      `order ${id} to be ${status}`,
+      what,
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify({ status: last?.status, subOrders: last?.subOrders, history: last?.history?.map((h: any) => h.reason) })}`);
   }
+}
+
+/** An order parked until its customer confirms the quoted prices (nothing moves it meanwhile). */
+export async function awaitingConfirmation(apiUrl: string, customerId: string, sku = 'margherita') {
+  const order = await submit(apiUrl, { ...orderBody([{ provider: 'pizza', sku, quantity: 1 }]), customerId });
+  await waitForStatus(apiUrl, order.id, 'AWAITING_CONFIRMATION');
+  return order;
+}
+
+/** What a refused request must leave unchanged: the order's row, its sub-orders and its history. */
+export async function orderSnapshot(id: string): Promise<string> {
+  const order = await testEnv().prisma.order.findUnique({ where: { id }, include: { subOrders: true, history: true, items: true } });
+  return JSON.stringify(order, (_key, value) => (typeof value === 'bigint' ? String(value) : value));
+}
+
+/** A simulated `pizza` provider, the API and a worker, and one order of `owner` parked awaiting confirmation. */
+export async function parkedOrderWorld(owner: string) {
+  const providers = await startProviders({ pizza: { behavior: { prices: { margherita: 1250 } } } });
+  const services = await startServices({ providers: providers.configs });
+  const order = await awaitingConfirmation(services.apiUrl, owner);
+  return {
+    services,
+    order,
+    async stop() {
+      await services.stop();
+      await providers.simulator.stop();
+    },
+  };
 }

@@ -85,3 +85,26 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Worker child processes for one test suite: started on its task queue, killed like a crash. */
+export function workerProcesses(env: () => NodeJS.ProcessEnv) {
+  const children: Spawned[] = [];
+  return {
+    async start(): Promise<Spawned> {
+      const spawned = spawnProject(['worker'], env());
+      children.push(spawned);
+      await spawned.waitFor(/worker polling/);
+      return spawned;
+    },
+    /** SIGKILL, no grace: the worker and whatever it started die at once. */
+    async crash(worker: Spawned): Promise<void> {
+      const grandchildren = descendants(worker.child.pid!);
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      for (const pid of grandchildren) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    },
+    killAll(): void {
+      for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
+    },
+  };
+}

@@ -55,6 +55,10 @@ describe('npm start (the all-in-one sandbox)', function () {
   it('serves orders, shuts down cleanly on SIGINT, and keeps them across a restart', async () => {
     const first = await startSandbox();
     assert.match(first.sandbox.output(), new RegExp(`Temporal UI\\s+http://localhost:${env.TEMPORAL_UI_PORT}`));
+    const [, accrualUrl] = first.sandbox.output().match(/Accrual\s+(http:\/\/\S+) \(simulator\)/) ?? [];
+    assert.ok(accrualUrl, 'the accrual simulator runs and its URL is in the banner');
+    const rule = await request('POST', `${accrualUrl}/api/goods`, { json: { match: 'Bork', reward: 10, reward_type: '%' } });
+    assert.equal(rule.status, 200);
     const ui = await fetch(`http://localhost:${env.TEMPORAL_UI_PORT}/`);
     assert.equal(ui.status, 200, 'the Temporal Web UI answers');
     assert.match(first.sandbox.output(), new RegExp(`Metrics\\s+${first.apiUrl}/metrics .* http://localhost:${env.WORKER_METRICS_PORT}/metrics`));

@@ -6,9 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { signatureOf } from '../../src/api/providers/webhooks';
+import { withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
+import { LOYALTY_STATUSES } from '../../src/domain/loyalty/status';
+import { registerUser } from '../harness/loyalty';
 import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
-import { getOrder, orderBody, submit, waitForStatus } from '../harness/orders';
+import { getOrder, orderBody, submit, waitForOrder, waitForStatus } from '../harness/orders';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { recordHistory } from '../harness/replay';
 import { operatorAuth, startServices, type ServiceOptions, type TestServices } from '../harness/services';
@@ -57,7 +60,11 @@ describe('order lifecycle', function () {
     const seqs = done.history.map((h: any) => h.seq);
     assert.deepEqual(seqs, seqs.map((_: number, i: number) => i + 1), 'history is complete and ordered');
 
-    const description = await testEnv().client.workflow.getHandle(order.workflowId).describe();
+    // The read model can lead the search attributes by a moment (local activities run before their
+    // workflow task completes); once the workflow has finished, both agree.
+    const handle = testEnv().client.workflow.getHandle(order.workflowId);
+    assert.deepEqual(await handle.result(), { status: 'COMPLETED', reason: 'every sub-order delivered' });
+    const description = await handle.describe();
     assert.equal(description.searchAttributes.OrderStatus?.[0], 'COMPLETED');
     assert.deepEqual(description.searchAttributes.Providers, ['pizza', 'sushi']);
     await recordHistory('two-providers-completed', order.workflowId);
@@ -224,7 +231,7 @@ describe('order lifecycle', function () {
     const { sim, api } = await given({ pizza: { behavior: { prices, stepMs: 100 } } });
     const order = await submit(api, orderBody([PIZZA], { requiresGate: true }));
     await eventually(async () => (sim.webhooks.some((w) => w.status === 'IN_PROGRESS' && w.answer === 409) ? true : undefined));
-    const waiting = await getOrder(api, order.id);
+    const waiting = await waitForOrder(api, order.id, (o) => o.subOrders[0].status !== 'PLACED', 'the acceptance to be visible');
     assert.equal(waiting.status, 'DISPATCHED');
     assert.equal(waiting.gate, 'closed');
     assert.equal(waiting.subOrders[0].status, 'ACCEPTED');
@@ -256,7 +263,7 @@ describe('order lifecycle', function () {
     const { sim, api } = await given({ pizza: { behavior: { prices, stepMs: null } } });
     const order = await submit(api, orderBody([PIZZA]));
     const placed = await eventually(async () => sim.placements('pizza', order.id)[0]);
-    await waitForStatus(api, order.id, 'DISPATCHED');
+    await waitForOrder(api, order.id, (o) => o.status === 'DISPATCHED' && o.subOrders[0].status === 'ACCEPTED', 'the sub-order to be accepted');
     const event = JSON.stringify({ eventId: 'forged-1', orderId: order.id, providerOrderId: placed.providerOrderId, status: 'DELIVERED' });
     for (const signature of [undefined, 'sha256=00', signatureOf('not-the-secret-at-all', event)]) {
       const response = await request('POST', `${api}/providers/pizza/events`, {
@@ -304,6 +311,28 @@ describe('order lifecycle', function () {
     assert.equal(sim.placements('pizza', order.id).length, 1);
     assert.equal(sim.placements('sushi', order.id).length, 1);
     assert.deepEqual(done.subOrders.map((s: any) => s.status), ['DELIVERED', 'DELIVERED']);
+  });
+
+  it('registers a completed purchase of a loyalty user for points, without an upload', async () => {
+    const { api } = await given({ pizza: { behavior: { prices } } });
+    const user = await registerUser(api);
+    const stranger = await submit(api, orderBody([PIZZA]));
+    const order = await submit(api, { ...orderBody([PIZZA]), customerId: user.login });
+    // Points are registered after the order completed, as the workflow's last step.
+    for (const o of [stranger, order]) await testEnv().client.workflow.getHandle(o.workflowId).result();
+    const done = await getOrder(api, order.id);
+    const number = withLuhnCheckDigit(String(order.number));
+    assert.ok(done.history.some((h: any) => h.reason === `loyalty: purchase ${number} registered for points`));
+    const uploads = await user.call('GET', '/api/user/orders');
+    assert.equal(uploads.status, 200);
+    assert.deepEqual(uploads.body.map((o: any) => o.number), [number]);
+    // The order shows its accrual under the number the loyalty API lists (its state moves on as the accrual system answers).
+    assert.equal(done.loyalty.number, number);
+    assert.ok(LOYALTY_STATUSES.includes(done.loyalty.status), done.loyalty.status);
+    const strangers = await getOrder(api, stranger.id);
+    assert.ok(!strangers.history.some((h: any) => /loyalty/.test(h.reason ?? '')));
+    assert.equal(strangers.loyalty, null);
+    await recordHistory('completed-with-loyalty-points', order.workflowId);
   });
 
   it('ignores a stale provider report that would move a sub-order backwards', async () => {

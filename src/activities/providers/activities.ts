@@ -42,15 +42,20 @@ export function createProviderActivities(deps: ProviderActivityDeps) {
     async quoteWithProvider({ provider, items }: { provider: string; items: OrderItem[] }): Promise<Quote> {
       const cart = items.map(({ sku, quantity }) => ({ sku, quantity })).sort((a, b) => a.sku.localeCompare(b.sku));
       const cartHash = sha256(canonicalJson(cart));
-      const cached = await deps.prisma.providerQuote.findUnique({ where: { provider_cartHash: { provider, cartHash } } });
+      // The cache only saves the provider work: if the database is unreachable, quote without it.
+      const cached = await deps.prisma.providerQuote
+        .findUnique({ where: { provider_cartHash: { provider, cartHash } } })
+        .catch((error: unknown) => void deps.logger.warn({ err: error, provider }, 'quote cache unavailable'));
       if (cached && cached.expiresAt > new Date()) return cached.quote as unknown as Quote;
       const quote = await adapter(provider).quote(cart);
       const expiresAt = new Date(Date.now() + deps.quoteCacheTtlMs);
-      await deps.prisma.providerQuote.upsert({
-        where: { provider_cartHash: { provider, cartHash } },
-        create: { provider, cartHash, quote: quote as object, expiresAt },
-        update: { quote: quote as object, expiresAt, createdAt: new Date() },
-      });
+      await deps.prisma.providerQuote
+        .upsert({
+          where: { provider_cartHash: { provider, cartHash } },
+          create: { provider, cartHash, quote: quote as object, expiresAt },
+          update: { quote: quote as object, expiresAt, createdAt: new Date() },
+        })
+        .catch((error: unknown) => deps.logger.warn({ err: error, provider }, 'quote not cached'));
       return quote;
     },
 

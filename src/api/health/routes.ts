@@ -4,17 +4,26 @@
  * timeout (take it out of the load balancer if not).
  */
 import { Router } from 'express';
+import { z } from 'zod';
 import type { ApiContext } from '../context';
+import { AUTH, documentRoute, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
+
+const checkSchema = z.union([z.object({ status: z.literal('up') }), z.object({ status: z.literal('down'), error: z.string() })]);
+export const livenessSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Liveness' });
+export const readinessSchema = z
+  .object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ temporal: checkSchema, database: checkSchema }) })
+  .meta({ id: 'Readiness' });
 
 export const READINESS_TIMEOUT_MS = 2_000;
 
-type Check = { status: 'up' } | { status: 'down'; error: string };
+type Check = z.infer<typeof checkSchema>;
 
 export function healthRouter(ctx: ApiContext): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    const answer: z.infer<typeof livenessSchema> = { status: 'ok' };
+    res.json(answer);
   });
 
   router.get('/readyz', async (req, res) => {
@@ -25,7 +34,8 @@ export function healthRouter(ctx: ApiContext): Router {
     const checks = { temporal, database };
     const ready = Object.values(checks).every((check) => check.status === 'up');
     if (!ready) req.log?.warn({ checks }, 'not ready');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+    const answer: z.infer<typeof readinessSchema> = { status: ready ? 'ready' : 'not_ready', checks };
+    res.status(ready ? 200 : 503).json(answer);
   });
 
   return router;
@@ -44,4 +54,29 @@ async function probe(check: () => Promise<unknown>): Promise<Check> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+export function registerHealthPaths(registry: OpenAPIRegistry): void {
+  const probe = { tags: ['health'], security: AUTH.none, rateLimited: false };
+  documentRoute(registry, {
+    ...probe,
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process serves HTTP',
+    responses: { 200: jsonResponse('alive', livenessSchema) },
+  });
+  documentRoute(registry, {
+    ...probe,
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: Temporal and PostgreSQL answer within 2 s',
+    responses: { 200: jsonResponse('ready', readinessSchema), 503: jsonResponse('a dependency is down (named in `checks`)', readinessSchema) },
+  });
+  documentRoute(registry, {
+    ...probe,
+    method: 'get',
+    path: '/metrics', // served by app.ts (the shared registry), documented with the other probes
+    summary: 'Prometheus metrics (text exposition format)',
+    responses: { 200: { description: 'metrics', content: { 'text/plain': { schema: z.string() } } } },
+  });
 }

@@ -1,97 +1,124 @@
-/**
- * The operators' work queue and load (operators only):
- *   GET  /ops/session              who the token belongs to, and the order statuses (the console's login check)
- *   GET  /ops/queue                waiting items, the caller's assignments, everyone's live ones
- *   POST /ops/queue/next           assign the oldest eligible item to the caller
- *   POST /ops/queue/:id/renew      keep the lease (the console calls it while the operator works)
- *   POST /ops/queue/:id/release    give the item back to the queue
- *   POST /ops/queue/:id/done       finish it
- *   GET  /ops/operators            per-operator load: held, done, released, expired, time to handle
- */
+/** Operator views of the system's health: stuck and lost orders, and reconciling on demand. */
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../domain/orders/status';
+import { isStuck } from '../../domain/orders/stuck';
+import { FINAL_STATUSES } from '../../domain/orders/status';
+import { reconcileOrdersWorkflow } from '../../workflows';
 import { requireOperator } from '../auth';
 import type { ApiContext } from '../context';
-import { ApiError, parseInput } from '../errors';
-import { actOnAssignment, liveAssignments, operatorLoads, takeNext, waitingItems, type AssignmentRow, type HolderAction } from './queue-store';
+import { AUTH, documentRoute, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 
-const assignmentIdSchema = z.uuid();
-const queueQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+const finding = z.object({
+  workflowId: z.string(),
+  orderId: z.string().optional(),
+  kind: z.enum(['missing_workflow', 'workflow_ended', 'missing_read_model', 'status_mismatch']),
+  detail: z.string(),
+});
 
-function assignmentView(a: AssignmentRow) {
-  return {
-    id: a.id,
-    orderId: a.orderId,
-    operator: a.operator,
-    reason: a.reason,
-    state: a.state,
-    assignedAt: a.assignedAt.toISOString(),
-    renewedAt: a.renewedAt.toISOString(),
-    leaseUntil: a.leaseUntil.toISOString(),
-    finishedAt: a.finishedAt?.toISOString() ?? null,
-  };
-}
+export const stuckOrdersSchema = z
+  .object({
+    stuck: z.array(
+      z.object({
+        orderId: z.uuid(),
+        number: z.number().int(),
+        status: z.string(),
+        updatedAt: z.string(),
+        stuckForSeconds: z.number(),
+        workflowId: z.string(),
+      }),
+    ),
+    lost: z.array(
+      z.object({
+        workflowId: z.string(),
+        orderId: z.string().nullable(),
+        kind: z.string(),
+        detail: z.string(),
+        firstSeenAt: z.string(),
+        lastSeenAt: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'StuckOrders' });
+
+export const reconcileReportSchema = z
+  .object({
+    checkedOrders: z.number().int(),
+    runningWorkflows: z.number().int(),
+    repaired: z.array(finding),
+    unresolved: z.array(finding),
+    stuck: z.array(z.object({ orderId: z.string(), status: z.string(), updatedAt: z.string() })),
+  })
+  .meta({ id: 'ReconcileReport' });
 
 export function opsRouter(ctx: ApiContext): Router {
   const router = Router();
-  const policy = ctx.queuePolicy;
+  const thresholds = ctx.queuePolicy.stuck;
 
-  router.get('/ops/session', (req, res) => {
-    const operator = requireOperator(ctx, req);
-    res.json({ operator: operator.id, statuses: ORDER_STATUSES });
-  });
-
-  router.get('/ops/queue', async (req, res) => {
-    const operator = requireOperator(ctx, req);
-    const { limit } = parseInput(queueQuerySchema, req.query, 'query');
-    const [waiting, live] = await Promise.all([waitingItems(ctx.prisma, policy, limit), liveAssignments(ctx.prisma)]);
-    res.json({
-      policy: { maxInFlight: policy.maxInFlight, leaseSeconds: policy.leaseMs / 1000 },
-      waitingCount: waiting.total,
-      waiting: waiting.items.map((item) => ({ ...item, updatedAt: item.updatedAt.toISOString() })),
-      mine: live.filter((a) => a.operator === operator.id).map((a) => ({ ...assignmentView(a), number: a.number, status: a.status })),
-      assigned: live.map((a) => ({ ...assignmentView(a), number: a.number, status: a.status })),
-    });
-  });
-
-  router.post('/ops/queue/next', async (req, res) => {
-    const operator = requireOperator(ctx, req);
-    const result = await takeNext(ctx.prisma, operator.id, policy);
-    if (result.kind === 'capped') {
-      throw new ApiError(409, 'cap_reached', `you already hold ${result.held} of at most ${policy.maxInFlight} items; finish or release one first`, {
-        held: result.held,
-        maxInFlight: policy.maxInFlight,
-      });
-    }
-    if (result.kind === 'empty') {
-      res.status(204).end();
-      return;
-    }
-    ctx.logger.info({ operator: operator.id, orderId: result.assignment.orderId, reason: result.assignment.reason }, 'queue item assigned');
-    res.status(201).json(assignmentView(result.assignment));
-  });
-
-  const holderRoute = (action: HolderAction) =>
-    router.post(`/ops/queue/:id/${action}`, async (req, res) => {
-      const operator = requireOperator(ctx, req);
-      const id = parseInput(assignmentIdSchema, req.params.id, 'assignment id');
-      const assignment = await actOnAssignment(ctx.prisma, id, operator.id, action, policy);
-      ctx.logger.info({ operator: operator.id, orderId: assignment.orderId, action }, 'queue assignment updated');
-      res.json(assignmentView(assignment));
-    });
-  holderRoute('renew');
-  holderRoute('release');
-  holderRoute('done');
-
-  router.get('/ops/operators', async (req, res) => {
+  router.get('/ops/stuck-orders', async (req, res) => {
     requireOperator(ctx, req);
-    const loads = await operatorLoads(ctx.prisma, [...new Set(ctx.operators.values())]);
-    res.json({
-      maxInFlight: policy.maxInFlight,
-      operators: loads.map((l) => ({ ...l, lastAssignedAt: l.lastAssignedAt?.toISOString() ?? null })),
+    const now = new Date();
+    const open = await ctx.prisma.order.findMany({
+      where: { status: { notIn: [...FINAL_STATUSES] } },
+      select: { id: true, number: true, status: true, updatedAt: true, workflowId: true },
+      orderBy: { updatedAt: 'asc' },
     });
+    const anomalies = await ctx.prisma.orderAnomaly.findMany({ where: { resolvedAt: null }, orderBy: { firstSeenAt: 'asc' } });
+    const answer: z.infer<typeof stuckOrdersSchema> = {
+      stuck: open
+        .filter((order) => isStuck(order, now, thresholds))
+        .map((order) => ({
+          orderId: order.id,
+          number: Number(order.number),
+          status: order.status,
+          updatedAt: order.updatedAt.toISOString(),
+          stuckForSeconds: Math.round((now.getTime() - order.updatedAt.getTime()) / 1000),
+          workflowId: order.workflowId,
+        })),
+      lost: anomalies.map((anomaly) => ({
+        workflowId: anomaly.workflowId,
+        orderId: anomaly.orderId,
+        kind: anomaly.kind,
+        detail: anomaly.detail,
+        firstSeenAt: anomaly.firstSeenAt.toISOString(),
+        lastSeenAt: anomaly.lastSeenAt.toISOString(),
+      })),
+    };
+    res.json(answer);
+  });
+
+  // Runs the reconciler now (the schedule runs it every RECONCILE_INTERVAL_SECONDS) and returns its report.
+  router.post('/ops/reconcile', async (req, res) => {
+    requireOperator(ctx, req);
+    const report = await ctx.temporal.workflow.execute(reconcileOrdersWorkflow, {
+      workflowId: `reconcile-manual-${randomUUID()}`,
+      taskQueue: ctx.taskQueue,
+      args: [{ stuckThresholds: thresholds, graceSeconds: ctx.reconcileGraceSeconds ?? 60 }],
+    });
+    const answer: z.infer<typeof reconcileReportSchema> = report;
+    res.json(answer);
   });
 
   return router;
+}
+
+export function registerOpsPaths(registry: OpenAPIRegistry): void {
+  documentRoute(registry, {
+    method: 'get',
+    path: '/ops/stuck-orders',
+    tags: ['operations'],
+    summary: 'Stuck orders and open anomalies (lost orders) found by the reconciler',
+    security: AUTH.operator,
+    responses: { 200: jsonResponse('stuck and lost orders', stuckOrdersSchema) },
+    errors: [401],
+  });
+  documentRoute(registry, {
+    method: 'post',
+    path: '/ops/reconcile',
+    tags: ['operations'],
+    summary: 'Run the reconciler now and return its report',
+    security: AUTH.operator,
+    responses: { 200: jsonResponse("the reconciler's report", reconcileReportSchema) },
+    errors: [401],
+  });
 }

@@ -2,24 +2,34 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import { parseMoney } from '../../domain/money';
 import { orderWorkflowId } from '../../domain/orders/ids';
 import { stuckCutoffs } from '../../domain/orders/stuck';
 import { Prisma } from '../../generated/prisma/client';
 import { canonicalJson, sha256 } from '../../infra/canonical-json';
 import { orderWorkflow } from '../../workflows';
-import type { OrderWorkflowInput } from '../../workflows/orders/types';
+import type { DeviceOrigin, OrderWorkflowInput } from '../../workflows/orders/types';
 import { CustomerId, OrderNumber, OrderStatus, Providers } from '../../workflows/search-attributes';
 import { operatorOf, operatorOrOwner } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, notFound, parseInput } from '../errors';
+import { withinUpdateDeadline } from '../workflow-updates';
+import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import {
   idempotencyKeySchema,
   listOrdersQuerySchema,
+  orderDetailSchema,
+  orderHistorySchema,
   orderIdSchema,
+  orderListSchema,
+  orderSummarySchema,
   submitOrderSchema,
+  type OrderHistory,
+  type OrderList,
   type SubmitOrderRequest,
 } from './schemas';
+import { orderLoyalty } from './loyalty';
 import { historyEntry, orderDetail, orderSummary, type OrderRow } from './views';
 
 export function ordersRouter(ctx: ApiContext): Router {
@@ -57,23 +67,75 @@ export function ordersRouter(ctx: ApiContext): Router {
       take: query.limit + 1,
     });
     const page = rows.slice(0, query.limit);
-    res.json({
+    const list: OrderList = {
       orders: page.map((order) => orderSummary(ctx, order)),
       nextCursor: rows.length > query.limit ? String(page.at(-1)!.number) : null,
-    });
+    };
+    res.json(list);
   });
 
   router.get('/orders/:id', async (req, res) => {
-    const order = await findOrder(ctx, req, { items: true, subOrders: true, history: true });
-    res.json(orderDetail(ctx, order));
+    const order = await findOrder(ctx, req, { items: true, subOrders: true, history: true, payments: true, commands: true });
+    res.json(orderDetail(ctx, order, await orderLoyalty(ctx.prisma, order)));
   });
 
   router.get('/orders/:id/history', async (req, res) => {
     const order = await findOrder(ctx, req, { history: { orderBy: { seq: 'asc' } } });
-    res.json({ orderId: order.id, status: order.status, history: order.history.map(historyEntry) });
+    const view: OrderHistory = { orderId: order.id, status: orderSummary(ctx, order).status, history: order.history.map(historyEntry) };
+    res.json(view);
   });
 
   return router;
+}
+
+export const orderPathParams = z.object({ id: orderIdSchema });
+
+export function registerOrderPaths(registry: OpenAPIRegistry): void {
+  documentRoute(registry, {
+    method: 'post',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'Submit an order',
+    description: 'A 2xx means Temporal durably accepted the order\'s workflow. Repeating with the same `Idempotency-Key` (or `clientOrderId`) is safe.',
+    security: AUTH.none,
+    request: { headers: z.object({ 'idempotency-key': idempotencyKeySchema }), body: jsonBody(submitOrderSchema) },
+    responses: {
+      202: jsonResponse('accepted: a new order', orderSummarySchema),
+      200: jsonResponse('the same key and body again (`Idempotent-Replayed: true`): the same order', orderSummarySchema),
+    },
+    errors: [400, 409],
+  });
+  documentRoute(registry, {
+    method: 'get',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'List orders, newest first',
+    description: 'Operators see all orders and may filter by `customerId`; a customer sees only their own (`customerId` is ignored).',
+    security: AUTH.operatorOrCustomer,
+    request: { query: listOrdersQuerySchema },
+    responses: { 200: jsonResponse('a page of orders', orderListSchema) },
+    errors: [400, 401],
+  });
+  documentRoute(registry, {
+    method: 'get',
+    path: '/orders/:id',
+    tags: ['orders'],
+    summary: 'One order: status, items, sub-orders, history',
+    security: AUTH.operatorOrCustomer,
+    request: { params: orderPathParams },
+    responses: { 200: jsonResponse('the order', orderDetailSchema) },
+    errors: [400, 401, 403, 404],
+  });
+  documentRoute(registry, {
+    method: 'get',
+    path: '/orders/:id/history',
+    tags: ['orders'],
+    summary: "An order's transitions and actions",
+    security: AUTH.operatorOrCustomer,
+    request: { params: orderPathParams },
+    responses: { 200: jsonResponse('the history, oldest first', orderHistorySchema) },
+    errors: [400, 401, 403, 404],
+  });
 }
 
 function customerOf(req: Request): string {
@@ -85,13 +147,17 @@ function customerOf(req: Request): string {
 /** The order named by `:id`, if the caller may see it (its customer or an operator). */
 export async function findOrder<I extends Prisma.OrderInclude>(ctx: ApiContext, req: Request, include: I) {
   const id = parseInput(orderIdSchema, req.params.id, 'order id');
-  const order = await ctx.prisma.order.findUnique({ where: { id }, include });
+  // One snapshot: Prisma reads the included relations with separate queries, which could
+  // otherwise see the order row after a projection committed and its history before it.
+  const order = await ctx.prisma.$transaction((tx) => tx.order.findUnique({ where: { id }, include }), {
+    isolationLevel: 'RepeatableRead',
+  });
   if (!order) throw notFound(`order ${id}`);
   operatorOrOwner(ctx, req, order.customerId);
   return order;
 }
 
-function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest): void {
+export function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest): void {
   const fields = body.items
     .map((item, index) => ({ item, index }))
     .filter(({ item }) => !ctx.providers.has(item.provider))
@@ -103,7 +169,7 @@ function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest): void {
  * Writes the intake row (id and number) before starting the workflow, so a retried
  * request finds the same order. A `2xx` is sent only after Temporal accepted the workflow.
  */
-async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: string | undefined) {
+export async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: string | undefined) {
   const requestHash = sha256(canonicalJson(body));
   const id = randomUUID();
   try {
@@ -141,7 +207,7 @@ async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: stri
   }
 }
 
-function workflowInput(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest): OrderWorkflowInput {
+function workflowInput(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest, origin?: DeviceOrigin): OrderWorkflowInput {
   return {
     orderId: order.id,
     number: Number(order.number),
@@ -157,15 +223,16 @@ function workflowInput(ctx: ApiContext, order: OrderRow, body: SubmitOrderReques
     deadlineAt: new Date(order.createdAt.getTime() + ctx.orderPolicy.deadlineMs).toISOString(),
     confirmationTimeoutMs: ctx.orderPolicy.confirmationTimeoutMs,
     historyEventLimit: ctx.orderPolicy.historyEventLimit,
+    ...(origin ? { origin } : {}),
   };
 }
 
-async function startWorkflow(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest): Promise<void> {
+export async function startWorkflow(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest, origin?: DeviceOrigin): Promise<void> {
   try {
-    await ctx.temporal.workflow.start(orderWorkflow, {
+    await withinUpdateDeadline(ctx, () => ctx.temporal.workflow.start(orderWorkflow, {
       workflowId: order.workflowId,
       taskQueue: ctx.taskQueue,
-      args: [workflowInput(ctx, order, body)],
+      args: [workflowInput(ctx, order, body, origin)],
       // A repeated start joins the running order; a finished one is never started again.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -175,7 +242,7 @@ async function startWorkflow(ctx: ApiContext, order: OrderRow, body: SubmitOrder
         { key: Providers, value: [...new Set(body.items.map((item) => item.provider))].sort() },
         { key: OrderNumber, value: Number(order.number) },
       ],
-    });
+    }));
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }

@@ -1,13 +1,16 @@
 /** Request shapes of the orders API: validation and types from one zod source. */
 import { z } from 'zod';
-import { isMoneyString } from '../../domain/money';
+import { LOYALTY_STATUSES } from '../../domain/loyalty/status';
+import { MONEY_PATTERN } from '../../domain/money';
 import { ORDER_STATUSES } from '../../domain/orders/status';
+import { PAYMENT_METHODS } from '../../domain/payments';
 
-const money = z
+export const money = z
   .string()
-  .refine(isMoneyString, 'an amount as a decimal string with at most two decimals, e.g. "12.50"');
+  .regex(MONEY_PATTERN, 'an amount as a decimal string with at most two decimals, e.g. "12.50"')
+  .meta({ example: '12.50' });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const orderItemSchema = z.object({
   provider: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a provider name'),
@@ -36,7 +39,8 @@ export const submitOrderSchema = z
   .refine(
     (order) => new Set(order.items.map((i) => `${i.provider}\u0000${i.sku}`)).size === order.items.length,
     { message: 'each (provider, sku) may appear once; use quantity', path: ['items'] },
-  );
+  )
+  .meta({ id: 'SubmitOrder' });
 
 export type SubmitOrderRequest = z.infer<typeof submitOrderSchema>;
 
@@ -59,3 +63,122 @@ export const reasonSchema = z.object({ reason: text(500) });
 export const optionalReasonSchema = z.object({ reason: text(500).optional() }).default({});
 
 export const idempotencyKeySchema = text(200).optional();
+
+/** A bill edit: quantity deltas (negative removes); a line not on the bill needs its unit price. */
+export const lineChangeSchema = z.object({
+  provider: orderItemSchema.shape.provider,
+  sku: text(100),
+  quantity: z.number().int().min(-10_000).max(10_000).refine((q) => q !== 0, 'a non-zero change'),
+  unitPrice: money.optional(),
+});
+export const editItemsSchema = z.object({ changes: z.array(lineChangeSchema).min(1).max(200) });
+
+/** The client's transaction id: generated once per payment on the device, repeated on every retry. */
+export const transactionIdSchema = z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'a transaction id (≤ 128 of A-Z a-z 0-9 _ . : @ -)');
+
+const positiveMoney = money.refine((amount) => !/^0(\.0{1,2})?$/.test(amount), 'a positive amount');
+
+export const paymentSchema = z.object({
+  transactionId: transactionIdSchema,
+  method: z.enum(PAYMENT_METHODS),
+  amount: positiveMoney,
+  /** Method-specific: terminal id and card's last four, gift card number, voucher code… stored as given. */
+  details: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).optional(),
+});
+
+export const refundSchema = z.object({
+  transactionId: transactionIdSchema,
+  /** The payment (its transaction id) this refund returns. */
+  refundOf: transactionIdSchema,
+  amount: positiveMoney,
+  reason: text(500).optional(),
+});
+
+// Response shapes: views.ts builds values of exactly these types, and the OpenAPI document shows them.
+
+const moneyOut = z.string().nullable().meta({ description: 'decimal string, e.g. "12.50"; null until known' });
+const timestamp = z.iso.datetime({ offset: true });
+
+export const orderSummarySchema = z
+  .object({
+    id: z.uuid(),
+    number: z.number().int(),
+    customerId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    total: moneyOut,
+    outcomeReason: z.string().nullable(),
+    gate: z.enum(['none', 'closed', 'open']),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    stuck: z.boolean().meta({ description: 'no update for longer than its status allows (STUCK_AFTER_SECONDS)' }),
+    workflowId: z.string(),
+    links: z.object({ temporalUi: z.url() }),
+  })
+  .meta({ id: 'OrderSummary' });
+
+export const historyEntrySchema = z
+  .object({
+    seq: z.number().int(),
+    at: timestamp,
+    kind: z.string(),
+    actor: z.string(),
+    fromStatus: z.string().nullable(),
+    toStatus: z.string().nullable(),
+    reason: z.string().nullable(),
+    details: z.unknown(),
+  })
+  .meta({ id: 'HistoryEntry' });
+
+export const orderDetailSchema = orderSummarySchema
+  .extend({
+    delivery: deliverySchema,
+    items: z.array(z.object({ provider: z.string(), sku: z.string(), quantity: z.number().int(), unitPrice: moneyOut })),
+    subOrders: z.array(
+      z.object({
+        key: z.string(),
+        provider: z.string(),
+        attempt: z.number().int(),
+        status: z.string(),
+        delayed: z.boolean(),
+        providerOrderId: z.string().nullable(),
+        total: moneyOut,
+        triedProviders: z.array(z.string()),
+        note: z.string().nullable(),
+      }),
+    ),
+    history: z.array(historyEntrySchema),
+    // Payments (src/api/payments/views.ts): the bill, its edits, payments and refunds, the device command log.
+    billing: z.unknown().meta({ description: 'total, paid, refunded, balanceDue (decimal strings)' }),
+    adjustments: z.array(z.unknown()),
+    payments: z.array(z.unknown()),
+    commands: z.array(z.unknown()),
+    loyalty: z
+      .object({
+        number: z.string().meta({ description: 'the order number with its Luhn check digit, as the loyalty API lists it' }),
+        status: z.enum(LOYALTY_STATUSES),
+        accrual: z.number().nullable().meta({ description: 'points credited (when PROCESSED)' }),
+      })
+      .nullable()
+      .meta({ description: "the accrual of a completed order whose customer is a loyalty user; null otherwise" }),
+  })
+  .meta({ id: 'OrderDetail' });
+
+export const orderListSchema = z
+  .object({ orders: z.array(orderSummarySchema), nextCursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page' }) })
+  .meta({ id: 'OrderList' });
+
+export const orderHistorySchema = z
+  .object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES), history: z.array(historyEntrySchema) })
+  .meta({ id: 'OrderHistory' });
+
+export const actionResultSchema = z
+  .object({ orderId: z.uuid(), action: z.string(), status: z.enum(ORDER_STATUSES), balanceDue: z.string().optional() })
+  .meta({ id: 'ActionResult' });
+
+export type OrderSummary = z.infer<typeof orderSummarySchema>;
+export type OrderDetail = z.infer<typeof orderDetailSchema>;
+export type OrderLoyalty = OrderDetail['loyalty'];
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+export type OrderList = z.infer<typeof orderListSchema>;
+export type OrderHistory = z.infer<typeof orderHistorySchema>;
+export type ActionResult = z.infer<typeof actionResultSchema>;

@@ -2,10 +2,13 @@
 import { formatMoney } from '../../domain/money';
 import { stuckAt } from '../../domain/orders/stuck';
 import type { Prisma } from '../../generated/prisma/client';
+import type { OrderStatus } from '../../domain/orders/status';
 import type { ApiContext } from '../context';
+import { billingView, commandView, paymentsView } from '../payments/views';
+import type { HistoryEntry, OrderDetail, OrderLoyalty, OrderSummary, SubmitOrderRequest } from './schemas';
 
 export type OrderRow = Prisma.OrderGetPayload<object>;
-export type OrderDetailRow = Prisma.OrderGetPayload<{ include: { items: true; subOrders: true; history: true } }>;
+export type OrderDetailRow = Prisma.OrderGetPayload<{ include: { items: true; subOrders: true; history: true; payments: true; commands: true } }>;
 type HistoryRow = OrderDetailRow['history'][number];
 
 const money = (cents: bigint | null | undefined) => (cents === null || cents === undefined ? null : formatMoney(Number(cents)));
@@ -15,29 +18,29 @@ export function temporalUiLink(ctx: ApiContext, workflowId: string): string {
   return `${ctx.temporalUiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-export function orderSummary(ctx: ApiContext, order: OrderRow, now = new Date()) {
+export function orderSummary(ctx: ApiContext, order: OrderRow, now = new Date()): OrderSummary {
   const stuckSince = stuckAt(order, ctx.queuePolicy.stuck);
   return {
     id: order.id,
     number: Number(order.number),
     customerId: order.customerId,
-    status: order.status,
+    // The read model's column is text; the workflow only ever writes ORDER_STATUSES into it.
+    status: order.status as OrderStatus,
     total: money(order.totalCents),
     outcomeReason: order.outcomeReason,
     gate: order.gateRequired ? (order.gateOpen ? 'open' : 'closed') : 'none',
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
-    /** No update for longer than its status allows (src/domain/orders/stuck.ts). */
     stuck: stuckSince !== undefined && stuckSince <= now,
     workflowId: order.workflowId,
     links: { temporalUi: temporalUiLink(ctx, order.workflowId) },
   };
 }
 
-export function orderDetail(ctx: ApiContext, order: OrderDetailRow) {
+export function orderDetail(ctx: ApiContext, order: OrderDetailRow, loyalty: OrderLoyalty): OrderDetail {
   return {
     ...orderSummary(ctx, order),
-    delivery: (order.request as { delivery?: unknown }).delivery,
+    delivery: (order.request as SubmitOrderRequest).delivery,
     items: order.items
       .sort((a, b) => a.lineNo - b.lineNo)
       .map((item) => ({ provider: item.provider, sku: item.sku, quantity: item.quantity, unitPrice: money(item.unitPriceCents) })),
@@ -55,10 +58,18 @@ export function orderDetail(ctx: ApiContext, order: OrderDetailRow) {
         note: sub.note,
       })),
     history: order.history.sort((a, b) => a.seq - b.seq).map(historyEntry),
+    /** Bill edits since the quote: `total` includes them. */
+    adjustments: (order.adjustments as { provider: string; sku: string; quantity: number; unitPrice: number; amount: number; actor: string; at: string }[]).map(
+      (adj) => ({ ...adj, unitPrice: formatMoney(adj.unitPrice), amount: formatMoney(adj.amount) }),
+    ),
+    billing: billingView(order.totalCents, order.payments),
+    payments: paymentsView(order.id, order.payments),
+    commands: order.commands.sort((a, b) => a.deviceId.localeCompare(b.deviceId) || a.seq - b.seq).map(commandView),
+    loyalty,
   };
 }
 
-export function historyEntry(entry: HistoryRow) {
+export function historyEntry(entry: HistoryRow): HistoryEntry {
   return {
     seq: entry.seq,
     at: entry.at.toISOString(),

@@ -8,19 +8,32 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { orderWorkflowId } from '../../domain/orders/ids';
+import { ORDER_STATUSES, type OrderStatus } from '../../domain/orders/status';
 import { PROVIDER_REPORTS } from '../../domain/orders/sub-orders';
 import { providerEventUpdate } from '../../workflows/orders/messages';
 import type { ApiContext } from '../context';
 import { ApiError, parseInput } from '../errors';
+import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import { refusalToHttp, withinUpdateDeadline } from '../workflow-updates';
 
-const eventSchema = z.object({
+export const providerEventSchema = z
+  .object({
   eventId: z.string().min(1).max(200),
   orderId: z.uuid(),
   providerOrderId: z.string().min(1).max(200),
   status: z.enum(PROVIDER_REPORTS),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
-});
+  })
+  .meta({ id: 'ProviderEvent' });
+
+export const providerEventResultSchema = z
+  .object({
+    outcome: z.enum(['applied', 'duplicate', 'ignored']),
+    status: z.enum(ORDER_STATUSES),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'ProviderEventResult' });
+type ProviderEventResult = z.infer<typeof providerEventResultSchema>;
 
 export function signatureOf(secret: string, rawBody: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
@@ -42,7 +55,7 @@ export function providerWebhooksRouter(ctx: ApiContext): Router {
     if (!signatureValid(provider.webhookSecret, rawBody, req.header('x-signature'))) {
       throw new ApiError(401, 'bad_signature', 'X-Signature does not match the body');
     }
-    const event = parseInput(eventSchema, req.body);
+    const event = parseInput(providerEventSchema, req.body);
     const order = await ctx.prisma.order.findUnique({ where: { id: event.orderId }, select: { status: true } });
     if (!order) throw new ApiError(404, 'not_found', `order ${event.orderId} not found`);
     try {
@@ -53,15 +66,31 @@ export function providerWebhooksRouter(ctx: ApiContext): Router {
           updateId: `${provider.name}:${event.eventId}`,
         }),
       );
-      res.json(result);
+      const answer: ProviderEventResult = result;
+      res.json(answer);
     } catch (error) {
       const mapped = refusalToHttp(error, order.status);
       // A finished order cannot use the event, and retrying would not change that: tell the provider to stop.
       if (mapped instanceof ApiError && mapped.code === 'order_closed') {
-        return void res.json({ outcome: 'ignored', status: order.status, reason: mapped.message });
+        const answer: ProviderEventResult = { outcome: 'ignored', status: order.status as OrderStatus, reason: mapped.message };
+        return void res.json(answer);
       }
       throw mapped;
     }
   });
   return router;
+}
+
+export function registerProviderWebhookPaths(registry: OpenAPIRegistry): void {
+  documentRoute(registry, {
+    method: 'post',
+    path: '/providers/:provider/events',
+    tags: ['providers'],
+    summary: 'Status webhook from a provider (docs/PROVIDER-PROTOCOL.md)',
+    description: '`X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the provider\'s webhookSecret>`. Redeliveries (same `eventId`) are applied once.',
+    security: AUTH.provider,
+    request: { params: z.object({ provider: z.string() }), body: jsonBody(providerEventSchema) },
+    responses: { 200: jsonResponse('applied, a duplicate, or ignored (the order is closed: stop retrying)', providerEventResultSchema) },
+    errors: [400, 401, 404, 409, 503],
+  });
 }

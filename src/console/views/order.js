@@ -1,6 +1,7 @@
 // One order: summary, actions (each a call to the order's REST endpoint, whose refusal
-// is shown as the server gave it), items, sub-orders per provider, the status timeline
-// drawn from the history, and the work-queue item if this operator holds it.
+// is shown as the server gave it), items, sub-orders per provider, payments and the due
+// amount, the loyalty accrual, the status timeline drawn from the history, and the
+// work-queue item if this operator holds it.
 import { api } from '../api.js';
 import { ago, duration, h, mount, statusBadge, time } from '../dom.js';
 import { failureBox, successBox } from './failure.js';
@@ -59,6 +60,7 @@ export async function renderOrder(root, [id]) {
       body,
       h('section', { class: 'card' }, h('h2', {}, 'Items'), itemsTable(order.items)),
       h('section', { class: 'card' }, h('h2', {}, 'Sub-orders by provider'), subOrdersTable(order.subOrders, (key) => act(`Retry ${key}`, `/sub-orders/${encodeURIComponent(key)}/retry`, {}))),
+      h('section', { class: 'card' }, h('h2', {}, 'Payments'), paymentsTable(order.billing, order.payments)),
       h('section', { class: 'card' }, h('h2', {}, 'Status timeline'), timeline(order.history)),
     );
     await refreshHolder();
@@ -106,7 +108,6 @@ export async function renderOrder(root, [id]) {
 }
 
 function summaryCard(o) {
-  const due = o.due ?? o.amountDue ?? o.payments?.due;
   const row = (label, ...value) => [h('dt', {}, label), h('dd', {}, ...value)];
   return h(
     'div',
@@ -118,15 +119,54 @@ function summaryCard(o) {
       row('Order id', h('code', {}, o.id)),
       row('Customer', o.customerId),
       row('Total', o.total ?? 'not quoted yet'),
-      due !== undefined && due !== null ? row('Due', String(due)) : null,
+      row('Balance due', h('span', { id: 'balance-due' }, o.billing.balanceDue)),
       row('Gate', o.gate),
       row('Created', time(o.createdAt), ` (${ago(o.createdAt)})`),
       row('Last update', time(o.updatedAt), ` (${ago(o.updatedAt)})`),
       o.outcomeReason ? row('Outcome', o.outcomeReason) : null,
       o.delivery?.address ? row('Deliver to', o.delivery.address) : null,
+      row('Loyalty', h('span', { id: 'loyalty' }, loyaltyText(o.loyalty))),
       row('Workflow', h('a', { id: 'temporal-link', href: o.links.temporalUi, target: '_blank', rel: 'noopener' }, `${o.workflowId} in the Temporal Web UI ↗`)),
     ),
   );
+}
+
+/** The accrual of a completed purchase, as the loyalty programme sees it. */
+function loyaltyText(loyalty) {
+  if (!loyalty) return 'no accrual (not a loyalty customer, or not completed yet)';
+  const points = loyalty.accrual === null ? '' : `: ${loyalty.accrual} points credited`;
+  return `purchase ${loyalty.number} ${loyalty.status.toLowerCase()}${points}`;
+}
+
+function paymentsTable(billing, payments) {
+  const totals = h('p', { id: 'billing' }, `Total ${billing.total} · paid ${billing.paid} · refunded ${billing.refunded} · due ${billing.balanceDue}`);
+  if (payments.length === 0) return [totals, h('p', { class: 'empty' }, 'No payments yet.')];
+  return [
+    totals,
+    h(
+      'table',
+      { id: 'payments' },
+      h('thead', {}, h('tr', {}, ['When', 'Kind', 'Method', 'Amount', 'Status', 'Due after', 'By', 'Transaction'].map((t) => h('th', {}, t)))),
+      h(
+        'tbody',
+        {},
+        payments.map((p) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, time(p.recordedAt)),
+            h('td', {}, p.kind),
+            h('td', {}, p.method),
+            h('td', { class: 'num' }, p.amount),
+            h('td', {}, p.status),
+            h('td', { class: 'num' }, p.balanceDue),
+            h('td', {}, p.actor),
+            h('td', {}, h('code', {}, p.transactionId)),
+          ),
+        ),
+      ),
+    ),
+  ];
 }
 
 function itemsTable(items) {

@@ -27,7 +27,8 @@ export const DEFAULT_QUEUE_POLICY: QueuePolicy = {
   stuck: DEFAULT_STUCK_THRESHOLDS,
 };
 
-export type QueueReason = 'action_required' | 'awaiting_confirmation' | 'stuck';
+export const QUEUE_REASONS = ['action_required', 'awaiting_confirmation', 'stuck'] as const;
+export type QueueReason = (typeof QUEUE_REASONS)[number];
 
 export interface QueueCandidate {
   status: string;

@@ -3,10 +3,14 @@
  * update validators (so a refused action never reaches the workflow's state) and
  * documented for operators in docs/ORDER-LIFECYCLE.md.
  */
+import type { Cents } from '../money';
+import { checkClose, checkTransaction, findRepeat, type Transaction, type TransactionRequest } from '../payments';
+import { priceEdit, type BillLine, type LineChange } from './bill';
 import { isFinal, type OrderStatus } from './status';
 import { hasWorkStarted, type SubOrderStatus } from './sub-orders';
 
-export type ActorRole = 'customer' | 'operator' | 'system' | 'provider';
+/** `device`: a point-of-sale device syncing its commands (seed 002), staff-operated. */
+export type ActorRole = 'customer' | 'operator' | 'system' | 'provider' | 'device';
 export interface Actor {
   role: ActorRole;
   id: string;
@@ -18,7 +22,15 @@ export type OrderAction =
   | { type: 'complete'; reason: string }
   | { type: 'markDelayed'; reason: string }
   | { type: 'retrySubOrder'; subOrder: string }
-  | { type: 'openGate' };
+  | { type: 'openGate' }
+  | { type: 'pay'; payment: Extract<TransactionRequest, { kind: 'payment' }> }
+  | { type: 'refund'; refund: Extract<TransactionRequest, { kind: 'refund' }> }
+  | { type: 'editItems'; changes: LineChange[] }
+  /** Closes the order as sold: allowed only when fully paid (seed 002's 423 otherwise). */
+  | { type: 'close' };
+
+/** Actions that need the quoted total: the workflow checks them again once the order is quoted. */
+export const BILLING_ACTIONS: ReadonlySet<OrderAction['type']> = new Set(['pay', 'refund', 'editItems', 'close']);
 
 export interface ActionContext {
   status: OrderStatus;
@@ -26,9 +38,13 @@ export interface ActionContext {
   gateOpen: boolean;
   /** `key` names a sub-order: the provider the customer chose for those items. */
   subOrders: readonly { key: string; status: SubOrderStatus }[];
+  /** Total after edits, the bill's lines and the payments and refunds so far. */
+  total: Cents;
+  lines: readonly BillLine[];
+  transactions: readonly Transaction[];
 }
 
-export type Verdict = { ok: true } | { ok: false; code: string; reason: string };
+export type Verdict = { ok: true } | { ok: false; code: string; reason: string; details?: Record<string, unknown> | undefined };
 
 const OK: Verdict = { ok: true };
 const refuse = (code: string, reason: string): Verdict => ({ ok: false, code, reason });
@@ -36,6 +52,12 @@ const refuse = (code: string, reason: string): Verdict => ({ ok: false, code, re
 const OPERATOR_ONLY = new Set<OrderAction['type']>(['complete', 'markDelayed', 'retrySubOrder', 'openGate']);
 
 export function checkAction(order: ActionContext, action: OrderAction, actor: Actor): Verdict {
+  // A repeated transaction id is answered with the original result, whatever the order's state now.
+  if (action.type === 'pay' || action.type === 'refund') {
+    const repeat = findRepeat(order.transactions, action.type === 'pay' ? action.payment : action.refund);
+    if (repeat.kind === 'repeat') return OK;
+    if (repeat.kind === 'conflict') return refuse('idempotency_conflict', repeat.reason);
+  }
   if (isFinal(order.status)) return refuse('order_closed', `the order is already ${order.status}`);
   if (OPERATOR_ONLY.has(action.type) && actor.role !== 'operator' && actor.role !== 'system') {
     return refuse('forbidden', `only operators may ${action.type}`);
@@ -66,5 +88,15 @@ export function checkAction(order: ActionContext, action: OrderAction, actor: Ac
     case 'openGate':
       if (!order.gateRequired) return refuse('no_gate', 'this order does not wait for consumables');
       return order.gateOpen ? refuse('gate_already_open', 'consumables were already issued') : OK;
+    case 'pay':
+      return checkTransaction(order.total, order.transactions, action.payment);
+    case 'refund':
+      return checkTransaction(order.total, order.transactions, action.refund);
+    case 'editItems': {
+      const priced = priceEdit(order.lines, action.changes);
+      return priced.ok ? OK : refuse(priced.code, priced.reason);
+    }
+    case 'close':
+      return checkClose(order.total, order.transactions);
   }
 }

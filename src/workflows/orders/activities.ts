@@ -20,7 +20,8 @@ export const readModel = proxyLocalActivities<Pick<OrderActivities, 'projectOrde
 export function providerCallsFor(callTimeoutMs: number) {
   const startToCloseTimeout = callTimeoutMs + 2_000;
   const backoff = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
-  const quoting = proxyActivities<ProviderActivities>({ startToCloseTimeout, retry: { ...backoff, maximumAttempts: 5 } });
+  // A provider that cannot quote within two minutes fails the order; a brief outage does not.
+  const quoting = proxyActivities<ProviderActivities>({ startToCloseTimeout, scheduleToCloseTimeout: '2 minutes', retry: backoff });
   const placing = proxyActivities<ProviderActivities>({ startToCloseTimeout, retry: { ...backoff, maximumAttempts: 5 } });
   // Compensation must eventually happen: retried until the provider answers.
   const compensating = proxyActivities<ProviderActivities>({

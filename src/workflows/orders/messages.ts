@@ -6,7 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OrderStatus } from '../../domain/orders/status';
-import type { ActionRequest, ActionResult, OrderState, ProviderEvent, ProviderEventResult } from './types';
+import type { ActionRequest, ActionResult, OrderState, OrderWorkflowInput, ProviderEvent, ProviderEventResult } from './types';
 
 /** ApplicationFailure type of a refused update; details[0] is `{ code, status }`. */
 export const REFUSAL_TYPE = 'ActionRefused';
@@ -14,4 +14,5 @@ export const REFUSAL_TYPE = 'ActionRefused';
 export const actUpdate = defineUpdate<ActionResult, [ActionRequest]>('act');
 export const actSignal = defineSignal<[ActionRequest]>('act');
 export const providerEventUpdate = defineUpdate<ProviderEventResult, [ProviderEvent]>('providerEvent');
-export const stateQuery = defineQuery<{ status: OrderStatus; state: OrderState }>('state');
+/** The order as its workflow sees it; the reconciler re-projects the read model from this. */
+export const stateQuery = defineQuery<{ status: OrderStatus; state: OrderState; input: OrderWorkflowInput }>('state');

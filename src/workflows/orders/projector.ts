@@ -12,12 +12,20 @@ import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import { isFinal, type OrderStatus } from '../../domain/orders/status';
 import { OrderStatus as OrderStatusAttribute, Providers } from '../search-attributes';
 import { readModel } from './activities';
+import { orderProjection } from './projection';
 import type { HistoryEntry, OrderProjection, OrderState, OrderWorkflowInput } from './types';
 
 export class Projector {
   private lastStatus: OrderStatus | undefined;
   private lastProviders: string;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Transactions and device commands already written by this run; later projections leave
+   * them out (a hot order's ledger would otherwise be rewritten on every change). A new run
+   * writes its carried ones once more, which the activity skips as duplicates. Bounded by the
+   * run's length (continue-as-new starts a fresh set).
+   */
+  private readonly written = new Set<object>();
 
   constructor(
     private readonly input: OrderWorkflowInput,
@@ -52,7 +60,9 @@ export class Projector {
       this.lastProviders = providers.join(',');
     }
     this.state.version++;
-    this.write(this.snapshot());
+    const transactions = this.state.transactions.filter((tx) => !this.written.has(tx));
+    const commands = this.state.commands.filter((command) => !this.written.has(command));
+    this.write(this.snapshot(transactions, commands), [...transactions, ...commands]);
   }
 
   /** Resolves once every projection issued so far is written. */
@@ -60,28 +70,19 @@ export class Projector {
     while (this.inFlight.size) await Promise.all(this.inFlight);
   }
 
-  private write(projection: OrderProjection): void {
+  private write(projection: OrderProjection, rows: object[]): void {
     const written = projection.history.at(-1)?.seq ?? 0;
     const call = readModel.projectOrder(projection).then(() => {
       // Entries up to this projection are stored; later projections need not carry them.
       this.state.unflushedHistory = this.state.unflushedHistory.filter((entry) => entry.seq > written);
+      for (const row of rows) this.written.add(row);
     });
     this.inFlight.add(call);
     void call.finally(() => this.inFlight.delete(call));
   }
 
-  private snapshot(): OrderProjection {
-    return {
-      orderId: this.input.orderId,
-      version: this.state.version,
-      status: this.currentStatus(),
-      total: this.state.total,
-      outcomeReason: this.state.outcomeReason,
-      gateRequired: this.input.requiresGate,
-      gateOpen: this.state.gateOpen,
-      subOrders: this.state.subOrders.map((sub) => ({ ...sub, items: sub.items, triedProviders: [...sub.triedProviders] })),
-      history: [...this.state.unflushedHistory],
-    };
+  private snapshot(transactions: OrderProjection['transactions'], commands: OrderProjection['commands']): OrderProjection {
+    return orderProjection(this.input, this.state, this.currentStatus(), transactions, commands);
   }
 
   /** Seconds spent in the status being left, and for a final status the order's whole time. */

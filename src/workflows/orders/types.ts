@@ -6,6 +6,9 @@ import type { Actor, OrderAction } from '../../domain/orders/actions';
 import type { OrderOutcome, OrderPhase, OrderStatus } from '../../domain/orders/status';
 import type { ProviderReport, SubOrderStatus } from '../../domain/orders/sub-orders';
 import type { Cents } from '../../domain/money';
+import type { Adjustment } from '../../domain/orders/bill';
+import type { CommandLogEntry, CommandRef } from '../../domain/orders/device-commands';
+import type { Transaction } from '../../domain/payments';
 
 export interface OrderItem {
   provider: string;
@@ -36,6 +39,14 @@ export interface OrderWorkflowInput {
   confirmationTimeoutMs: number;
   /** Continue as new past this many history events (default: when the server suggests it). */
   historyEventLimit?: number | undefined;
+  /** Set when a point-of-sale device created the order offline: its create command is the device's number 1. */
+  origin?: DeviceOrigin | undefined;
+}
+
+export interface DeviceOrigin {
+  deviceId: string;
+  commandId: string;
+  localId: string;
 }
 
 /** How the workflow treats one provider; snapshotted from the registry at start. */
@@ -84,7 +95,7 @@ export interface SubOrderState {
   note?: string | undefined;
 }
 
-export type HistoryKind = 'status' | 'action' | 'sub-order' | 'provider-report';
+export type HistoryKind = 'status' | 'action' | 'sub-order' | 'provider-report' | 'payment';
 
 export interface HistoryEntry {
   seq: number;
@@ -116,6 +127,12 @@ export interface OrderState {
   version: number;
   /** Recent provider event ids, so a redelivered webhook is applied once. */
   seenEventIds: string[];
+  /** Bill edits since the quote (added to `total`), payments and refunds: the ledger's source of truth. */
+  adjustments: Adjustment[];
+  transactions: Transaction[];
+  /** Per device, the last command number taken, and the recent commands' results (for repeats). */
+  deviceSeq: Record<string, number>;
+  commands: CommandLogEntry<ActionResult>[];
 }
 
 /** What the projection activity writes: the whole current picture, idempotently. */
@@ -123,21 +140,36 @@ export interface OrderProjection {
   orderId: string;
   version: number;
   status: OrderStatus;
+  /** After edits. */
   total: Cents;
   outcomeReason?: string | undefined;
   gateRequired: boolean;
   gateOpen: boolean;
   subOrders: SubOrderState[];
   history: HistoryEntry[];
+  adjustments: Adjustment[];
+  /** Transactions and device commands not yet written by this run (rows are keyed, written once). */
+  transactions: Transaction[];
+  commands: CommandLogEntry<ActionResult>[];
 }
 
 export interface ActionRequest {
   action: OrderAction;
   actor: Actor;
+  /** A device's command: taken exactly once, in the device's order (src/domain/orders/device-commands.ts). */
+  command?: CommandRef | undefined;
 }
 
 export interface ActionResult {
   status: OrderStatus;
+  /** For billing actions: the balance due after the action, and the transaction it recorded (or repeated). */
+  balanceDue?: Cents | undefined;
+  transaction?: Transaction | undefined;
+  /** For device commands: `rejected` when the order's state did not allow it (the command is still taken). */
+  outcome?: 'applied' | 'rejected' | undefined;
+  code?: string | undefined;
+  reason?: string | undefined;
+  details?: Record<string, unknown> | undefined;
 }
 
 export interface ProviderEvent {

@@ -8,7 +8,10 @@
  *                 failing over to an alternate provider when one rejects or misses its SLA
  *   5. settle     until every sub-order is delivered, or the order is cancelled, force-completed,
  *                 or overruns its deadline
- *   6. compensate cancel what providers still hold when the order did not complete
+ *   6. compensate cancel what providers still hold and refund what was paid when the order did not complete
+ *
+ * Alongside, while the order is open: bill edits, payments and refunds (the ledger), and
+ * closing the order as sold once fully paid; devices' commands are taken once, in order.
  *
  * The central status is never stored: `deriveOrderStatus` computes it from this state
  * and it is published (read model + search attribute) whenever it changes.
@@ -19,10 +22,17 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { checkAction, type Actor } from '../../domain/orders/actions';
+import { withLuhnCheckDigit } from '../../domain/loyalty/luhn';
+import { enrolPurchaseForAccrual } from '../loyalty/hook';
+import { formatMoney } from '../../domain/money';
+import { BILLING_ACTIONS, checkAction, type Actor, type OrderAction } from '../../domain/orders/actions';
+import { billLines, billTotal, priceEdit } from '../../domain/orders/bill';
+import { checkSequence, trimLog, type CommandRef } from '../../domain/orders/device-commands';
+import { balanceDue, compensatingRefunds, findRepeat, type Transaction, type TransactionRequest } from '../../domain/payments';
 import { deriveOrderStatus, allDelivered, type OrderOutcome, type OrderStatus } from '../../domain/orders/status';
 import { applyProviderReport, isLiveAtProvider, type ProviderReport } from '../../domain/orders/sub-orders';
 import { cancellationKey, placementKey } from '../../domain/orders/ids';
@@ -31,6 +41,7 @@ import { Projector } from './projector';
 import { providerCallsFor, readModel } from './activities';
 import type {
   ActionRequest,
+  ActionResult,
   HistoryEntry,
   OrderResult,
   OrderState,
@@ -42,6 +53,8 @@ import type {
 
 const SYSTEM: Actor = { role: 'system', id: 'workflow' };
 const MAX_REMEMBERED_EVENTS = 500;
+/** Device commands remembered for repeats; older ones are answered from the read model's command log. */
+const MAX_REMEMBERED_COMMANDS = 200;
 
 export async function orderWorkflow(input: OrderWorkflowInput, carried?: OrderState): Promise<OrderResult> {
   return new OrderProcess(input, carried).run();
@@ -59,7 +72,7 @@ class OrderProcess {
     carried?: OrderState,
   ) {
     this.resumed = carried !== undefined;
-    this.state = carried ?? {
+    this.state = carried ? withBillingDefaults(carried) : {
       phase: 'received',
       delayedByOperator: false,
       confirmed: false,
@@ -71,6 +84,9 @@ class OrderProcess {
       nextSeq: 1,
       version: 0,
       seenEventIds: [],
+      adjustments: [],
+      transactions: [],
+      ...originCommand(input),
     };
     this.projector = new Projector(input, this.state, () => this.status);
     this.registerHandlers();
@@ -95,6 +111,7 @@ class OrderProcess {
     if (!this.decided()) return this.continueAsNew(drivers);
     await Promise.all(drivers);
     await this.compensate();
+    await this.earnLoyaltyPoints();
     this.state.phase = 'closed';
     await condition(allHandlersFinished);
     await this.projector.flushed();
@@ -276,10 +293,11 @@ class OrderProcess {
 
   // ── 5. settle: messages from operators, customers and providers ─────────────────────────
   private registerHandlers(): void {
-    setHandler(stateQuery, () => ({ status: this.status, state: this.state }));
+    setHandler(stateQuery, () => ({ status: this.status, state: this.state, input: this.input }));
     setHandler(
       actUpdate,
       async (request) => {
+        if (request.command || BILLING_ACTIONS.has(request.action.type)) return this.actOnBillOrCommand(request);
         const result = this.act(request);
         // A confirmation answers once the order is on its way, so the caller sees DISPATCHED.
         if (request.action.type === 'confirm') await condition(() => this.state.phase !== 'awaiting-confirmation');
@@ -303,15 +321,57 @@ class OrderProcess {
       gateRequired: this.input.requiresGate,
       gateOpen: this.state.gateOpen,
       subOrders: this.state.subOrders,
+      total: this.total(),
+      lines: this.lines(),
+      transactions: this.state.transactions,
     };
   }
 
-  private validate({ action, actor }: ActionRequest): void {
+  private validate({ action, actor, command }: ActionRequest): void {
+    if (command) {
+      // A device's next command is taken even when its action is refused (it is logged as
+      // rejected), so one refused command never blocks the device's later ones.
+      const sequence = checkSequence(this.state.deviceSeq[command.deviceId] ?? 0, this.state.commands, command);
+      if (sequence.kind === 'refused') throw refusal(sequence.code, sequence.reason, this.status, { expectedSeq: sequence.expectedSeq });
+      return;
+    }
+    if (BILLING_ACTIONS.has(action.type) && this.state.phase === 'received') return; // checked once quoted
     const verdict = checkAction(this.actionContext(), action, actor);
-    if (!verdict.ok) throw refusal(verdict.code, verdict.reason, this.status);
+    if (!verdict.ok) throw refusal(verdict.code, verdict.reason, this.status, verdict.details);
   }
 
-  private act({ action, actor }: ActionRequest) {
+  /**
+   * Billing actions need the quoted total, so they wait for the quote; device commands are
+   * checked against the device's sequence again after that wait, then applied or logged as rejected.
+   */
+  private async actOnBillOrCommand(request: ActionRequest): Promise<ActionResult> {
+    const { action, actor, command } = request;
+    if (BILLING_ACTIONS.has(action.type)) await condition(() => this.state.phase !== 'received' || this.decided());
+    if (command) {
+      const sequence = checkSequence(this.state.deviceSeq[command.deviceId] ?? 0, this.state.commands, command);
+      if (sequence.kind === 'repeat') return sequence.entry.result;
+      if (sequence.kind === 'refused') throw refusal(sequence.code, sequence.reason, this.status, { expectedSeq: sequence.expectedSeq });
+    }
+    const verdict = checkAction(this.actionContext(), action, actor);
+    if (!verdict.ok && !command) throw refusal(verdict.code, verdict.reason, this.status, verdict.details);
+    const result: ActionResult = verdict.ok
+      ? { balanceDue: this.balanceDue(), ...this.act(request), outcome: 'applied' }
+      : { status: this.status, balanceDue: this.balanceDue(), outcome: 'rejected', code: verdict.code, reason: verdict.reason, details: verdict.details };
+    if (command) this.takeCommand(command, action, actor, result);
+    return result;
+  }
+
+  private takeCommand(command: CommandRef, action: OrderAction, actor: Actor, result: ActionResult): void {
+    const at = new Date(Date.now()).toISOString();
+    this.state.deviceSeq[command.deviceId] = command.seq;
+    const entry = { ...command, type: action.type, outcome: result.outcome ?? 'applied', result, at };
+    this.state.commands = trimLog([...this.state.commands, entry], MAX_REMEMBERED_COMMANDS);
+    const reason = `device command ${command.seq} (${action.type}) ${entry.outcome}${result.reason ? `: ${result.reason}` : ''}`;
+    this.record({ kind: 'action', actor: actorName(actor), reason, details: { commandId: command.commandId, seq: command.seq } });
+  }
+
+  private act({ action, actor }: ActionRequest): ActionResult {
+    if (action.type === 'pay' || action.type === 'refund' || action.type === 'editItems') return this.bill(action, actor);
     const who = actorName(actor);
     const reason = 'reason' in action ? action.reason : undefined;
     this.record({ kind: 'action', actor: who, reason, details: { action: action.type } });
@@ -338,8 +398,69 @@ class OrderProcess {
         this.record({ kind: 'sub-order', actor: who, reason: `retry with ${sub.provider}`, details: subDetails(sub) });
         break;
       }
+      case 'close':
+        this.decide('COMPLETED', actor, 'sold: closed fully paid');
+        break;
     }
     return { status: this.status };
+  }
+
+  // ── the bill: edits, payments, refunds (src/domain/orders/bill.ts, src/domain/payments.ts) ──
+  private bill(action: Extract<OrderAction, { type: 'pay' | 'refund' | 'editItems' }>, actor: Actor): ActionResult {
+    const who = actorName(actor);
+    if (action.type === 'editItems') {
+      const priced = priceEdit(this.lines(), action.changes);
+      if (!priced.ok) throw new Error(`unvalidated edit: ${priced.reason}`);
+      const at = new Date(Date.now()).toISOString();
+      this.state.adjustments.push(...priced.adjustments.map((adj) => ({ ...adj, actor: who, at })));
+      this.record({ kind: 'action', actor: who, reason: 'items edited', details: { action: 'editItems', total: formatMoney(this.total()) } });
+      return { status: this.status, balanceDue: this.balanceDue() };
+    }
+    const request = action.type === 'pay' ? action.payment : action.refund;
+    const repeat = findRepeat(this.state.transactions, request);
+    const transaction = repeat.kind === 'repeat' ? repeat.transaction : this.recordTransaction(request, who);
+    return { status: this.status, balanceDue: transaction.balanceDueAfter, transaction };
+  }
+
+  private recordTransaction(request: TransactionRequest, who: string): Transaction {
+    const paid = request.kind === 'refund' ? this.state.transactions.find((tx) => tx.id === request.refundOf) : undefined;
+    const transaction: Transaction = {
+      id: request.id,
+      kind: request.kind,
+      method: request.kind === 'payment' ? request.method : paid!.method,
+      amount: request.amount,
+      status: request.kind === 'payment' ? 'CAPTURED' : 'REFUNDED',
+      ...(request.kind === 'refund' ? { refundOf: request.refundOf } : {}),
+      ...(request.kind === 'payment' && request.details ? { details: request.details } : {}),
+      ...(request.kind === 'refund' && request.reason ? { details: { reason: request.reason } } : {}),
+      balanceDueAfter: 0,
+      actor: who,
+      at: new Date(Date.now()).toISOString(),
+    };
+    this.state.transactions.push(transaction);
+    transaction.balanceDueAfter = this.balanceDue();
+    this.record({
+      kind: 'payment',
+      actor: who,
+      reason: `${request.kind} of ${formatMoney(request.amount)} by ${transaction.method}`,
+      details: { transactionId: request.id, balanceDue: formatMoney(transaction.balanceDueAfter) },
+    });
+    return transaction;
+  }
+
+  private total() {
+    return billTotal(this.state.total, this.state.adjustments);
+  }
+
+  private lines() {
+    const quoted = this.state.subOrders.flatMap((sub) =>
+      sub.items.map((item) => ({ provider: sub.key, sku: item.sku, quantity: item.quantity, unitPrice: item.unitPrice ?? 0 })),
+    );
+    return billLines(quoted, this.state.adjustments);
+  }
+
+  private balanceDue() {
+    return balanceDue(this.total(), this.state.transactions);
   }
 
   private validateProviderEvent(event: ProviderEvent): void {
@@ -399,6 +520,10 @@ class OrderProcess {
   private async compensate(): Promise<void> {
     if (this.state.outcome === 'COMPLETED') return;
     this.state.phase = 'closing';
+    // What the customer paid goes back: one refund per payment, ids derived from the payment's.
+    for (const refund of compensatingRefunds(this.state.transactions)) {
+      this.recordTransaction({ kind: 'refund', ...refund, reason: this.state.outcomeReason }, actorName(SYSTEM));
+    }
     const live = this.state.subOrders.filter((sub) => isLiveAtProvider(sub.status));
     await Promise.all(live.map((sub) => this.cancelAtProvider(sub, this.state.outcomeReason ?? 'order closed')));
   }
@@ -423,6 +548,19 @@ class OrderProcess {
     }
     this.record({ kind: 'sub-order', actor: 'system', reason: sub.note, details: subDetails(sub) });
     return result.cancelled;
+  }
+
+  /**
+   * A completed purchase of a loyalty user earns points without a manual upload: its
+   * number (with a Luhn check digit, as the loyalty contract requires) starts the same
+   * accrual workflow an upload would. Added after orders were recorded, hence patched().
+   */
+  private async earnLoyaltyPoints(): Promise<void> {
+    if (this.state.outcome !== 'COMPLETED' || !patched('earn-loyalty-points')) return;
+    const number = withLuhnCheckDigit(String(this.input.number));
+    if (await enrolPurchaseForAccrual({ customerId: this.input.customerId, number })) {
+      this.record({ kind: 'action', actor: 'system', reason: `loyalty: purchase ${number} registered for points` });
+    }
   }
 
   // ── plumbing ────────────────────────────────────────────────────────────────────────────
@@ -481,9 +619,30 @@ class OrderProcess {
   }
 }
 
-/** Thrown by update validators; the API turns it into 409 with the code and the current status. */
-function refusal(code: string, reason: string, status: OrderStatus): ApplicationFailure {
-  return ApplicationFailure.create({ type: REFUSAL_TYPE, message: reason, details: [{ code, status }], nonRetryable: true });
+/** Thrown by update validators; the API turns it into 409 (423 for `payment_due`) with the code and the current status. */
+function refusal(code: string, reason: string, status: OrderStatus, extra?: Record<string, unknown>): ApplicationFailure {
+  return ApplicationFailure.create({ type: REFUSAL_TYPE, message: reason, details: [{ ...extra, code, status }], nonRetryable: true });
+}
+
+/** State carried from a run that predates billing has none of its fields. */
+function withBillingDefaults(state: OrderState): OrderState {
+  state.adjustments ??= [];
+  state.transactions ??= [];
+  state.deviceSeq ??= {};
+  state.commands ??= [];
+  return state;
+}
+
+/** An order created offline by a device: its create command is that device's number 1 for the order. */
+function originCommand(input: OrderWorkflowInput): Pick<OrderState, 'deviceSeq' | 'commands'> {
+  const origin = input.origin;
+  if (!origin) return { deviceSeq: {}, commands: [] };
+  const result: ActionResult = { status: 'RECEIVED', outcome: 'applied' };
+  const at = new Date(Date.now()).toISOString();
+  return {
+    deviceSeq: { [origin.deviceId]: 1 },
+    commands: [{ deviceId: origin.deviceId, commandId: origin.commandId, seq: 1, type: 'create', outcome: 'applied', result, at }],
+  };
 }
 
 function actorName(actor: Actor): string {

@@ -1,0 +1,135 @@
+/**
+ * The one activity that talks to the accrual system. It runs on the dedicated accrual
+ * task queue (rate-capped by Temporal across all workers) and obeys a gate shared by
+ * every worker and every order: the `loyalty_accrual_gate` row of this accrual system.
+ *
+ * - The row says when requests may resume (`resume_at`), compared with the database's
+ *   clock, so workers with skewed clocks agree.
+ * - A request is sent only while holding the row's lock, and a 429 moves `resume_at`
+ *   before the lock is released. So no request can leave after a 429 and before its
+ *   Retry-After, even one that was waiting concurrently on another worker.
+ * - A closed gate, and a 429, end the attempt with `nextRetryDelay` = the remaining
+ *   pause: the engine parks the activity durably instead of a worker sleeping.
+ */
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
+import type { Pool, PoolClient } from 'pg';
+import { z } from 'zod';
+import { toCents } from '../../domain/loyalty/money';
+import { parseRetryAfter } from '../../domain/loyalty/retry-after';
+import { ACCRUAL_STATUSES, type AccrualAnswer } from '../../domain/loyalty/status';
+
+export interface AccrualClientOptions {
+  /** Base URL, e.g. http://localhost:8081 (normalised by the config). */
+  address: string;
+  requestTimeoutMs: number;
+  /** Longest pause a Retry-After may impose; longer ones are cut to this and logged. */
+  retryAfterMaxMs: number;
+  /** Pause when a 429 carries no readable Retry-After. */
+  retryAfterFallbackMs: number;
+}
+
+const answerSchema = z.object({
+  order: z.string(),
+  status: z.enum(ACCRUAL_STATUSES),
+  accrual: z.number().nonnegative().optional(),
+});
+
+export const GATE_CLOSED = 'AccrualGateClosed';
+export const RATE_LIMITED = 'AccrualRateLimited';
+
+export function createAccrualActivities({ pool, options, identity = 'unnamed' }: { pool: Pool; options: AccrualClientOptions; identity?: string }) {
+  const { address } = options;
+  const headers = { 'user-agent': `durable-orders-accrual (${identity})` };
+  const orderUrl = (number: string) => `${address}/api/orders/${encodeURIComponent(number)}`;
+
+  return {
+    async checkAccrual(number: string): Promise<AccrualAnswer> {
+      return withGate(pool, address, options.requestTimeoutMs, async (closeGate) => {
+        const response = await fetch(orderUrl(number), { headers, signal: AbortSignal.timeout(options.requestTimeoutMs) });
+        const text = await response.text();
+        if (response.status === 429) {
+          const pause = parseRetryAfter(response.headers.get('retry-after'), Date.now(), options.retryAfterFallbackMs, options.retryAfterMaxMs);
+          if (pause.capped) log.warn('absurd Retry-After from the accrual system, capped', { retryAfter: response.headers.get('retry-after'), cappedMs: pause.delayMs });
+          await closeGate(pause.delayMs);
+          throw ApplicationFailure.create({
+            type: RATE_LIMITED,
+            message: `accrual system rate limit (${text.trim() || '429'}); pausing ${pause.delayMs} ms`,
+            nextRetryDelay: pause.delayMs,
+            category: ApplicationFailureCategory.BENIGN, // expected: logged at debug, not as a failure
+          });
+        }
+        if (response.status === 204) return { kind: 'unregistered' };
+        if (response.status !== 200) throw new Error(`accrual system answered ${response.status}: ${text.slice(0, 200)}`);
+        const answer = answerSchema.parse(JSON.parse(text));
+        if (answer.order !== number) throw new Error(`accrual system answered for order ${answer.order}, asked ${number}`);
+        return {
+          kind: 'status',
+          status: answer.status,
+          ...(answer.accrual === undefined ? {} : { accrualCents: toCents(answer.accrual) }),
+        };
+      });
+    },
+  };
+}
+
+/**
+ * Runs `send` while holding this accrual system's gate row, if the gate is open;
+ * otherwise fails the attempt with the remaining pause as its retry delay.
+ */
+async function withGate<T>(
+  pool: Pool,
+  address: string,
+  requestTimeoutMs: number,
+  send: (closeGate: (pauseMs: number) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let finished = false;
+  try {
+    await client.query('BEGIN');
+    // Waiting longer than a few requests' worth means the accrual system is slow: retry later.
+    await client.query(`SET LOCAL lock_timeout = ${Math.ceil(requestTimeoutMs * 3)}`);
+    const waitMs = await lockGate(client, address);
+    if (waitMs > 0) {
+      await client.query('COMMIT');
+      finished = true;
+      throw ApplicationFailure.create({
+        type: GATE_CLOSED,
+        message: `accrual requests paused for ${waitMs} ms`,
+        nextRetryDelay: waitMs,
+        category: ApplicationFailureCategory.BENIGN,
+      });
+    }
+    const result = await send(async (pauseMs) => {
+      // +1 ms: resume_at is stored with millisecond precision; never round the pause down.
+      await client.query(
+        `UPDATE loyalty_accrual_gate SET resume_at = GREATEST(resume_at, clock_timestamp() + ($2::int + 1) * interval '1 millisecond')
+         WHERE accrual_address = $1`,
+        [address, Math.ceil(pauseMs)],
+      );
+    });
+    await client.query('COMMIT');
+    finished = true;
+    return result;
+  } finally {
+    // On any failure commit what we wrote (a closed gate must stick), then release.
+    if (!finished) await client.query('COMMIT').catch(() => {});
+    client.release();
+  }
+}
+
+/** Locks the gate row (creating it on first use); returns the pause still in force, in ms. */
+async function lockGate(client: PoolClient, address: string): Promise<number> {
+  const select = () =>
+    client.query<{ wait_ms: string }>(
+      `SELECT GREATEST(0, CEIL(EXTRACT(EPOCH FROM (resume_at - clock_timestamp())) * 1000))::bigint AS wait_ms
+       FROM loyalty_accrual_gate WHERE accrual_address = $1 FOR UPDATE`,
+      [address],
+    );
+  let { rows } = await select();
+  if (rows.length === 0) {
+    await client.query('INSERT INTO loyalty_accrual_gate (accrual_address) VALUES ($1) ON CONFLICT DO NOTHING', [address]);
+    ({ rows } = await select());
+  }
+  return Number(rows[0]!.wait_ms);
+}

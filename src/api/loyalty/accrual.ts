@@ -1,0 +1,30 @@
+/** Starting accrual workflows from outside a workflow: the upload route and start-up recovery. */
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { accrualWorkflowId } from '../../domain/loyalty/ids';
+import type { PrismaClient } from '../../infra/database';
+import { accrualWorkflow } from '../../workflows';
+
+/** Idempotent: joins the running accrual workflow of `number`, or starts one (also after an earlier run gave up). */
+export async function startAccrual(temporal: Client, taskQueue: string, number: string): Promise<void> {
+  try {
+    await temporal.workflow.start(accrualWorkflow, {
+      workflowId: accrualWorkflowId(number),
+      taskQueue,
+      args: [{ number }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+/**
+ * Makes sure every order that is not final has a polling workflow. PostgreSQL is the
+ * durable record of what awaits accrual, so a Temporal cluster that lost its state
+ * (the single-binary mode's in-memory dev server) picks every pending order up again.
+ */
+export async function resumeUnfinishedAccruals(prisma: PrismaClient, temporal: Client, taskQueue: string): Promise<number> {
+  const pending = await prisma.loyaltyOrder.findMany({ where: { status: { in: ['NEW', 'PROCESSING'] } }, select: { number: true } });
+  for (const { number } of pending) await startAccrual(temporal, taskQueue, number);
+  return pending.length;
+}

@@ -1,0 +1,144 @@
+/**
+ * `bin/gophermart`: the loyalty service as one executable, as Gophermart test suites
+ * run it — configured by RUN_ADDRESS, DATABASE_URI and ACCRUAL_SYSTEM_ADDRESS (or the
+ * flags -a, -d, -r; an environment variable wins over its flag, since the rest of the
+ * service is configured by environment). It starts what is missing: a Temporal dev
+ * server unless TEMPORAL_ADDRESS is set, an embedded PostgreSQL unless a database is
+ * given, the accrual simulator unless an accrual system is given. Then migrations,
+ * the API (listening first, within seconds) and the workers. SIGINT stops all of it.
+ *
+ * Temporal state lives in memory unless DATA_DIR is set; unfinished accruals are
+ * restarted from the database at every start, so nothing is lost either way.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resumeUnfinishedAccruals } from '../api/loyalty/accrual';
+import {
+  ConfigError,
+  gophermartConfigSchema,
+  loyaltyTokenOptions,
+  parseConfig,
+  type GophermartConfig,
+} from '../config';
+import { createPrisma } from '../infra/database';
+import { Cleanup, exitOnSignal } from '../infra/lifecycle';
+import { createLogger } from '../infra/logger';
+import { migrate } from '../infra/migrate';
+import { freePort } from '../infra/ports';
+import { startInfrastructure } from '../infra/stack';
+import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
+import { startApi } from './api';
+import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
+
+const FLAGS: Record<string, keyof GophermartConfig> = { a: 'RUN_ADDRESS', d: 'DATABASE_URI', r: 'ACCRUAL_SYSTEM_ADDRESS' };
+
+/** Go-style flags: `-a value`, `-a=value`, `--a value`. Returns them as the variables they stand for. */
+export function parseFlags(argv: string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const match = /^--?([a-z])(?:=(.*))?$/.exec(argv[i]!);
+    const variable = match && FLAGS[match[1]!];
+    if (!variable) throw new ConfigError(`unknown argument "${argv[i]}"; usage: gophermart [-a host:port] [-d postgres-uri] [-r accrual-url]`);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`flag -${match[1]} needs a value`);
+    values[variable] = value;
+  }
+  return values;
+}
+
+/** `host:port` with an empty host meaning all interfaces (`:8080`). */
+export function splitRunAddress(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host: host || '0.0.0.0', port: Number(address.slice(at + 1)) };
+}
+
+/** Flags, then the environment over them (empty variables count as unset), validated. */
+export function gophermartConfig(argv: string[], env: NodeJS.ProcessEnv): GophermartConfig {
+  return parseConfig(gophermartConfigSchema, { ...parseFlags(argv), ...nonEmpty(env) });
+}
+
+export async function runGophermart(argv: string[]): Promise<void> {
+  let config: GophermartConfig;
+  try {
+    config = gophermartConfig(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  const started = Date.now();
+  const logger = createLogger(config.LOG_LEVEL, 'gophermart');
+  const cleanup = new Cleanup();
+  exitOnSignal(logger, () => cleanup.runAll(logger));
+  try {
+    await start(config, logger, cleanup);
+    logger.info({ ms: Date.now() - started }, 'gophermart is up');
+  } catch (error) {
+    await cleanup.runAll(logger);
+    throw error;
+  }
+}
+
+async function start(config: GophermartConfig, logger: ReturnType<typeof createLogger>, cleanup: Cleanup): Promise<void> {
+  const dataDir = config.DATA_DIR ? path.resolve(config.DATA_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'gophermart-'));
+  if (!config.DATA_DIR) cleanup.add('temporary data', async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  fs.chmodSync(dataDir, 0o755); // an embedded PostgreSQL runs as another user when we are root
+
+  installTemporalRuntime(logger);
+  const infra = await startInfrastructure({
+    logger,
+    dataDir,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
+    temporalPort: await freePort(),
+    persistTemporal: Boolean(config.DATA_DIR),
+    ...(config.DATABASE_URI ? { databaseUrl: config.DATABASE_URI } : {}),
+    postgresPort: await freePort(),
+    databaseName: 'gophermart',
+  });
+  cleanup.add('infrastructure', () => infra.stop());
+  const applied = await migrate(infra.databaseUrl);
+  logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+
+  const accrual = await accrualSystemOrSimulator(config.ACCRUAL_SYSTEM_ADDRESS, cleanup);
+  if (accrual.simulated) logger.warn({ url: accrual.address }, 'no ACCRUAL_SYSTEM_ADDRESS: using the built-in accrual simulator');
+
+  const common = {
+    temporalAddress: infra.temporalAddress,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    databaseUrl: infra.databaseUrl,
+  };
+  // The API listens first: clients may connect while the worker still loads its workflow code.
+  const { host, port } = splitRunAddress(config.RUN_ADDRESS);
+  const api = await startApi({
+    ...common,
+    temporalUiUrl: infra.temporalUiUrl ?? config.TEMPORAL_UI_URL,
+    host,
+    port,
+    logger: logger.child({ component: 'api' }),
+    loyalty: loyaltyTokenOptions(config),
+  });
+  cleanup.add('api', () => api.stop());
+  logger.info({ url: api.url, accrual: accrual.address }, 'gophermart API listening');
+
+  const temporal = await connectClient(infra.temporalAddress, config.TEMPORAL_NAMESPACE);
+  cleanup.add('temporal client', () => temporal.connection.close());
+  if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(temporal);
+
+  await startSupervisedWorker({ ...common, logger: logger.child({ component: 'worker' }) }, config, accrual.address, cleanup, logger);
+
+  const prisma = createPrisma(infra.databaseUrl, 2);
+  try {
+    const resumed = await resumeUnfinishedAccruals(prisma, temporal, config.TEMPORAL_TASK_QUEUE);
+    if (resumed) logger.info({ resumed }, 'resumed accrual polling of unfinished orders');
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1])));
+}

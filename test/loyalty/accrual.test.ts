@@ -1,0 +1,171 @@
+/**
+ * The accrual workflow against a misbehaving accrual system: rate limits (429 with
+ * Retry-After) across several workers, outages and 500s, duplicate settlements, and
+ * the purchase hook. Real Temporal, real PostgreSQL, the simulator over HTTP.
+ */
+import assert from 'node:assert/strict';
+import { Worker } from '@temporalio/worker';
+import { createLoyaltyActivities } from '../../src/activities/loyalty/activities';
+import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
+import { requestsInsideRetryAfterWindows, type OrderTiming } from '../../src/simulators/accrual/server';
+import { enrolPurchaseWorkflow } from '../../src/workflows';
+import { testEnv } from '../harness/environment';
+import { eventually } from '../harness/http';
+import { assertBalanceInvariant, freshOrderNumber, registerUser, useAccrualStack, type AccrualStack, type LoyaltyUser } from '../harness/loyalty';
+
+async function allFinal(user: LoyaltyUser, count: number, timeoutMs = 30_000) {
+  return eventually(async () => {
+    const list = await user.call('GET', '/api/user/orders');
+    const final = (list.body as { status: string }[]).filter((o) => o.status === 'PROCESSED' || o.status === 'INVALID');
+    return list.status === 200 && final.length === count ? list.body : undefined;
+  }, timeoutMs, `${count} orders to be final`);
+}
+
+async function creditsPerOrder(numbers: string[]): Promise<number[]> {
+  const rows = await testEnv().prisma.loyaltyAccrualCredit.groupBy({ by: ['orderNumber'], where: { orderNumber: { in: numbers } }, _count: true });
+  const counts = new Map(rows.map((row) => [row.orderNumber, row._count]));
+  return numbers.map((n) => counts.get(n) ?? 0);
+}
+
+/** A new user uploads one new order the simulator knows (one good, price 1); returns its workflow handle too. */
+async function uploadOne(stack: AccrualStack, description: string, timing?: OrderTiming) {
+  const user = await registerUser(stack.services.apiUrl);
+  const number = freshOrderNumber();
+  stack.simulator.registerOrder(number, [{ description, price: 1 }], timing);
+  assert.equal((await user.upload(number)).status, 202);
+  return { user, number, handle: testEnv().client.workflow.getHandle(accrualWorkflowId(number)) };
+}
+
+describe('accrual polling (workflows against the accrual simulator)', () => {
+  describe('a 429 storm across two workers', () => {
+    const stack = useAccrualStack({
+      behaviour: { requestsPerWindow: 4, windowMs: 1000 },
+      rules: [{ match: 'pt', reward: 10, reward_type: 'pt' }],
+      maxRequestsPerSecond: 500,
+      workers: 2,
+    });
+
+    it('sends no request inside any Retry-After window, and still credits every order once', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const numbers = Array.from({ length: 16 }, () => freshOrderNumber());
+      for (const number of numbers) simulator.registerOrder(number, [{ description: 'pt', price: 1 }]);
+      await Promise.all(numbers.map((number) => user.upload(number)));
+      await allFinal(user, numbers.length);
+
+      const askers = new Set(simulator.log.filter((entry) => entry.path.startsWith('/api/orders/')).map((entry) => entry.userAgent));
+      assert.equal(askers.size, 2, `requests came from both workers: ${[...askers].join(', ')}`);
+      const rateLimited = simulator.log.filter((entry) => entry.status === 429);
+      assert.ok(rateLimited.length >= 1, 'the storm really hit the rate limit');
+      assert.deepEqual(requestsInsideRetryAfterWindows(simulator.log), [], 'requests inside a Retry-After window');
+      assert.deepEqual(await creditsPerOrder(numbers), numbers.map(() => 1));
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 160, withdrawn: 0 });
+      const polls = simulator.log.filter((entry) => entry.path.startsWith('/api/orders/')).length;
+      assert.ok(polls < numbers.length * 3, `${polls} requests for ${numbers.length} orders`);
+    });
+  });
+
+  describe('an outage, then 500s', () => {
+    const stack = useAccrualStack({ rules: [{ match: 'Bork', reward: 10, reward_type: '%' }] });
+
+    it('loses nothing: every order is processed once the accrual system is back, each credited exactly once', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const numbers = Array.from({ length: 6 }, () => freshOrderNumber());
+      for (const number of numbers) simulator.registerOrder(number, [{ description: 'Bork', price: 100.05 }]);
+      await simulator.goDown();
+      for (const number of numbers) assert.equal((await user.upload(number)).status, 202);
+
+      // The engine retries the refused requests with back-off; nothing is marked failed.
+      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(numbers[0]!));
+      await eventually(async () => {
+        const { raw } = await handle.describe();
+        return (raw.pendingActivities?.[0]?.attempt ?? 0) >= 3 ? true : undefined;
+      }, 15_000, 'three failed attempts');
+      const during = (await user.call('GET', '/api/user/orders')).body as { status: string }[];
+      assert.ok(during.every((o) => o.status === 'NEW'), 'still NEW while the accrual system is down');
+
+      simulator.configure({ failNext: 3 });
+      await simulator.comeBack();
+      const orders = await allFinal(user, numbers.length);
+      assert.ok(orders.every((o: { status: string; accrual: number }) => o.status === 'PROCESSED' && o.accrual === 10.01));
+      assert.ok(simulator.log.some((entry) => entry.status === 500), 'some requests met injected 500s');
+      assert.deepEqual(await creditsPerOrder(numbers), numbers.map(() => 1));
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 60.06, withdrawn: 0 });
+      await assertBalanceInvariant();
+    });
+  });
+
+  describe('exactly-once crediting and the purchase hook', () => {
+    const stack = useAccrualStack({ rules: [{ match: 'gift', reward: 7.77, reward_type: 'pt' }] });
+
+    it('credits once however often the settlement is retried, even concurrently', async () => {
+      const { user, number, handle } = await uploadOne(stack, 'gift');
+      await handle.result();
+      const activities = createLoyaltyActivities({ prisma: testEnv().prisma, accrual: stack.services.accrualSettings });
+      const again = await Promise.all([1, 2, 3].map(() => activities.settleAccrual({ number, status: 'PROCESSED', accrualCents: 777 })));
+      assert.deepEqual(again, [1, 2, 3].map(() => ({ credited: false })));
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 7.77, withdrawn: 0 });
+      assert.deepEqual(await creditsPerOrder([number]), [1]);
+    });
+
+    it("replays a finished accrual workflow's history deterministically with the current code", async () => {
+      const { handle } = await uploadOne(stack, 'gift', { registeredMs: 150, processingMs: 150 });
+      assert.deepEqual(await handle.result(), { status: 'PROCESSED', accrualCents: 777 });
+      const history = await handle.fetchHistory();
+      assert.ok((history.events ?? []).some((event) => event.timerStartedEventAttributes), 'the history has durable timers');
+      await Worker.runReplayHistory({ workflowBundle: testEnv().workflowBundle }, history, handle.workflowId);
+    });
+
+    it('enrols a completed purchase of a loyalty customer, and ignores other customers', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      simulator.registerOrder(number, [{ description: 'gift', price: 1 }]);
+      const run = (customerId: string, n: string) =>
+        testEnv().client.workflow.execute(enrolPurchaseWorkflow, {
+          workflowId: `enrol-${n}-${customerId}`,
+          taskQueue: services.taskQueue,
+          args: [{ customerId, number: n }],
+        });
+      assert.deepEqual(await run(user.login, number), { enrolled: true });
+      assert.deepEqual(await run(user.login, number), { enrolled: true }, 'idempotent');
+      assert.deepEqual(await run('not-a-loyalty-user', freshOrderNumber()), { enrolled: false });
+      await allFinal(user, 1);
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 7.77, withdrawn: 0 });
+    });
+  });
+
+  describe('an order the accrual system never registers', () => {
+    const stack = useAccrualStack({ settings: { unregisteredHorizonMs: 600 } });
+
+    it('stays NEW when polling gives up after the horizon, and an upload again restarts polling', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      assert.equal((await user.upload(number)).status, 202);
+      const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(number));
+      assert.deepEqual(await handle.result(), { status: 'NEW', gaveUp: true });
+      assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'NEW', 'never INVALID because of 204s');
+
+      simulator.registerOrder(number, [{ description: 'anything', price: 1 }]);
+      assert.equal((await user.upload(number)).status, 200);
+      await allFinal(user, 1);
+      assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'INVALID', 'no rule matched: refused, no points');
+    });
+  });
+
+  describe('a long wait', () => {
+    const stack = useAccrualStack({ rules: [{ match: 'slow', reward: 1, reward_type: 'pt' }], settings: { pollsPerRun: 2 } });
+
+    it('continues as new to keep histories short, carrying its state, and still credits once', async () => {
+      // Non-final for 2.5 s at a 100 ms poll interval: many more polls than the 2 per run.
+      const { user, number, handle } = await uploadOne(stack, 'slow', { registeredMs: 500, processingMs: 2000 });
+      assert.deepEqual(await handle.result(), { status: 'PROCESSED', accrualCents: 100 }, 'result() follows the chain of runs');
+      const { events } = await handle.fetchHistory(); // the last run's
+      assert.ok(events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run continued an earlier one');
+      assert.deepEqual(await creditsPerOrder([number]), [1]);
+      assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 1, withdrawn: 0 });
+    });
+  });
+});
