@@ -4,8 +4,8 @@
  *
  *   npx tsx scripts/console-screenshot.ts [apiUrl] [operatorToken] [out.png]
  *
- * Submits a two-provider demo order, confirms its quoted price, lets it run for a while, marks one provider's part
- * delayed so the timeline shows an operator action, and photographs the order view.
+ * Submits a two-provider demo order, confirms its quoted price, takes a partial card payment, lets it run for a
+ * while, marks it delayed so the timeline shows an operator action, and photographs the order view.
  */
 import { randomUUID } from 'node:crypto';
 import { launchBrowser } from '../test/harness/browser';
@@ -36,7 +36,9 @@ async function main() {
   await new Promise((r) => setTimeout(r, 3_000));
   const seen = (await (await fetch(`${apiUrl}/orders/${order.id}`, { headers: auth })).json()) as { status: string };
   if (seen.status === 'AWAITING_CONFIRMATION') await post(`/orders/${order.id}/confirm`, {});
-  await new Promise((r) => setTimeout(r, 8_000));
+  await new Promise((r) => setTimeout(r, 4_000));
+  await post(`/orders/${order.id}/payments`, { transactionId: randomUUID(), method: 'card', amount: '100.00' });
+  await new Promise((r) => setTimeout(r, 4_000));
   await post(`/orders/${order.id}/delay`, { reason: 'kitchen reported a 20 minute backlog' }).catch((e) => console.warn(String(e)));
   await new Promise((r) => setTimeout(r, 3_000));
 
