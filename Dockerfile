@@ -18,6 +18,8 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
+# The operator console is served as plain ES modules straight from its source folder.
+COPY src/console ./src/console
 USER node
 ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
 CMD ["api"]

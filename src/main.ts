@@ -85,7 +85,7 @@ const commands: Record<string, () => Promise<void>> = {
       metricsPort: config.WORKER_BUSINESS_METRICS_PORT,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
       tracing,
-      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_THRESHOLDS) },
+      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_AFTER_SECONDS) },
     });
     exitOnSignal(logger, async () => {
       await worker.stop();

@@ -1,7 +1,7 @@
 /** What every route needs, handed to the app once at start-up. */
 import type { Client } from '@temporalio/client';
+import type { QueuePolicy } from '../domain/ops/queue';
 import type { ProviderRegistry } from '../config/providers';
-import type { StuckThresholds } from '../domain/orders/stuck';
 import type { PrismaClient } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
@@ -19,8 +19,8 @@ export interface ApiContext {
   /** Operator bearer token → operator name. */
   operators: ReadonlyMap<string, string>;
   orderPolicy: { deadlineMs: number; confirmationTimeoutMs: number; historyEventLimit?: number | undefined };
-  /** When orders count as stuck (STUCK_THRESHOLDS); the defaults when omitted. */
-  stuckThresholds?: StuckThresholds;
+  /** The work queue's rules and when an order counts as stuck (STUCK_AFTER_SECONDS). */
+  queuePolicy: QueuePolicy;
   /** Temporal calls under way (bounded by a deadline); a stopping API waits for them. */
   temporalCalls?: Set<Promise<unknown>>;
   /** Intake rows younger than this are not judged by an on-demand reconcile (default 60 s). */

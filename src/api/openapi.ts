@@ -14,6 +14,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { registerHealthPaths } from './health/routes';
 import { AUTH, documentRoute, jsonResponse } from './openapi-kit';
+import { registerQueuePaths } from './ops/queue-routes';
 import { registerOpsPaths } from './ops/routes';
 import { registerOrderActionPaths } from './orders/actions';
 import { registerOrderPaths } from './orders/routes';
@@ -27,6 +28,7 @@ const REGISTRARS: ((registry: OpenAPIRegistry) => void)[] = [
   registerOrderActionPaths,
   registerProviderWebhookPaths,
   registerOpsPaths,
+  registerQueuePaths,
   registerPaymentPaths,
   registerSyncPaths,
   registerLoyaltyPaths,

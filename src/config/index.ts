@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { AccrualClientOptions } from '../activities/loyalty/accrual-client';
 import type { TokenOptions } from '../api/loyalty/auth';
+import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../domain/ops/queue';
+import { parseStuckThresholds } from '../domain/orders/stuck';
 import type { AccrualRunSettings } from '../workflows/loyalty/types';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -52,6 +54,41 @@ export const orderPolicySchema = z.object({
   ORDER_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(20).optional(),
 });
 
+/** When an open order counts as stuck (src/domain/orders/stuck.ts): the list, the queue and the reconciler. */
+export const stuckSchema = z.object({
+  /** `STATUS:seconds,…` overriding the per-status stuck thresholds, e.g. `DISPATCHED:300,IN_PROGRESS:1800`. */
+  STUCK_AFTER_SECONDS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseStuckThresholds(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+});
+
+/** The operators' work queue (src/domain/ops/queue.ts), which also takes stuck orders. */
+export const queuePolicySchema = z.object({
+  ...stuckSchema.shape,
+  QUEUE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(DEFAULT_QUEUE_POLICY.maxInFlight),
+  QUEUE_LEASE_SECONDS: seconds.default(DEFAULT_QUEUE_POLICY.leaseMs / 1000),
+  QUEUE_AWAITING_CONFIRMATION_SECONDS: seconds.default(DEFAULT_QUEUE_POLICY.awaitingConfirmationMs / 1000),
+  QUEUE_REQUEUE_AFTER_DONE_SECONDS: seconds.default(DEFAULT_QUEUE_POLICY.requeueAfterDoneMs / 1000),
+});
+
+export function queuePolicyFrom(config: z.infer<typeof queuePolicySchema>): QueuePolicy {
+  return {
+    maxInFlight: config.QUEUE_MAX_IN_FLIGHT,
+    leaseMs: config.QUEUE_LEASE_SECONDS * 1000,
+    awaitingConfirmationMs: config.QUEUE_AWAITING_CONFIRMATION_SECONDS * 1000,
+    requeueAfterDoneMs: config.QUEUE_REQUEUE_AFTER_DONE_SECONDS * 1000,
+    stuck: config.STUCK_AFTER_SECONDS,
+  };
+}
+
 /** `name:token,name:token` — bearer tokens that identify operators. */
 const operatorTokens = z
   .string()
@@ -63,14 +100,6 @@ export const tracingSchema = z.object({
   /** OTLP/HTTP base URL, e.g. http://jaeger:4318; spans go to `<url>/v1/traces`. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
-});
-
-/** When orders count as stuck: `STATUS=seconds,…` over the defaults in src/domain/orders/stuck.ts. */
-export const opsSchema = z.object({
-  STUCK_THRESHOLDS: z
-    .string()
-    .regex(/^([A-Z_]+=\d+(\.\d+)?)(,[A-Z_]+=\d+(\.\d+)?)*$/, 'expected STATUS=seconds pairs, e.g. DISPATCHED=900,IN_PROGRESS=7200')
-    .optional(),
 });
 
 /** What the API accepts from one client: body size and request rate (see src/api/limits.ts). */
@@ -147,7 +176,7 @@ export const apiConfigSchema = loggingSchema.extend({
   ...providersSchema.shape,
   ...orderPolicySchema.shape,
   ...tracingSchema.shape,
-  ...opsSchema.shape,
+  ...queuePolicySchema.shape,
   ...loyaltyApiSchema.shape,
   ...apiLimitsSchema.shape,
   API_HOST: z.string().default('0.0.0.0'),
@@ -164,7 +193,7 @@ export const workerConfigSchema = loggingSchema.extend({
   QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
   ...tracingSchema.shape,
   ...workerRuntimeSchema.shape,
-  ...opsSchema.shape,
+  ...stuckSchema.shape,
   /** How often the reconciler schedule runs; 0 leaves the schedule alone (another deployment owns it). */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
   ...accrualSchema.shape,
@@ -180,7 +209,6 @@ export const devConfigSchema = loggingSchema.extend({
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...databaseSchema.partial().shape,
   ...tracingSchema.shape,
-  ...opsSchema.shape,
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
   WORKER_SHUTDOWN_GRACE_SECONDS: workerRuntimeSchema.shape.WORKER_SHUTDOWN_GRACE_SECONDS,
   // The sandbox always exposes the SDK metrics, on a port of its own; its other metrics are on the API's /metrics.
@@ -189,6 +217,7 @@ export const devConfigSchema = loggingSchema.extend({
   API_PORT: port.default(3000),
   ...apiLimitsSchema.shape,
   ...orderPolicySchema.shape,
+  ...queuePolicySchema.shape,
   QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
   OPERATOR_TOKENS: operatorTokens.optional(),
   DATA_DIR: z.string().default('.data'),

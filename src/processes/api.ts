@@ -1,8 +1,8 @@
 /** An API process's body: Temporal client, database, express app, listening socket. */
 import { createApp } from '../api/app';
 import { limitsFromConfig } from '../api/limits';
-import { loyaltyTokenOptions, orderPolicySchema, type ApiConfig, type DevConfig } from '../config';
-import { parseStuckThresholds } from '../domain/orders/stuck';
+import { loyaltyTokenOptions, orderPolicySchema, queuePolicyFrom, type ApiConfig, type DevConfig } from '../config';
+import { DEFAULT_QUEUE_POLICY } from '../domain/ops/queue';
 import type { ApiContext } from '../api/context';
 import type { TokenOptions } from '../api/loyalty/auth';
 import { listen } from '../api/server';
@@ -21,11 +21,12 @@ export interface ApiProcessOptions {
   host: string;
   port: number;
   logger: Logger;
-  /** Defaults: no providers, no operators, the configuration's default order policy. */
+  /** Defaults: no providers, no operators, the configuration's default order policy and work-queue rules. */
   providers?: ApiContext['providers'];
   operators?: ApiContext['operators'];
   orderPolicy?: ApiContext['orderPolicy'];
-  stuckThresholds?: ApiContext['stuckThresholds'];
+  /** The work queue's rules, including when an order counts as stuck. */
+  queuePolicy?: ApiContext['queuePolicy'];
   reconcileGraceSeconds?: number;
   limits?: ApiContext['limits'];
   trustProxy?: ApiContext['trustProxy'];
@@ -57,7 +58,7 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     providers: options.providers ?? new Map(),
     operators: options.operators ?? new Map(),
     orderPolicy: options.orderPolicy ?? defaultOrderPolicy(),
-    ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds } : {}),
+    queuePolicy: options.queuePolicy ?? DEFAULT_QUEUE_POLICY,
     ...(options.reconcileGraceSeconds === undefined ? {} : { reconcileGraceSeconds: options.reconcileGraceSeconds }),
     ...(options.loyalty ? { loyalty: options.loyalty } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
@@ -85,7 +86,7 @@ function defaultOrderPolicy(): ApiContext['orderPolicy'] {
 /** The API's options that come straight from configuration; one place for `npm run api` and the sandbox. */
 export function apiOptionsFromConfig(config: ApiConfig | DevConfig) {
   return {
-    stuckThresholds: parseStuckThresholds(config.STUCK_THRESHOLDS),
+    queuePolicy: queuePolicyFrom(config),
     limits: limitsFromConfig(config),
     ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
     orderPolicy: {

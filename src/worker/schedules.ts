@@ -3,7 +3,7 @@
  * updated by every worker at start, so any deployment converges on one schedule.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { parseStuckThresholds } from '../domain/orders/stuck';
+import type { StuckThresholds } from '../domain/orders/stuck';
 import type { ReconcilePolicy } from '../workflows/ops/types';
 
 export const RECONCILER_SCHEDULE_ID = 'reconcile-orders';
@@ -29,7 +29,7 @@ export async function ensureReconcilerSchedule(
   }
 }
 
-/** The reconciler's policy from configuration (STUCK_THRESHOLDS). */
-export function reconcilePolicy(stuckThresholds: string | undefined, graceSeconds = 60): ReconcilePolicy {
-  return { stuckThresholds: parseStuckThresholds(stuckThresholds), graceSeconds };
+/** The reconciler's policy: the stuck thresholds from configuration (STUCK_AFTER_SECONDS). */
+export function reconcilePolicy(stuckThresholds: StuckThresholds, graceSeconds = 60): ReconcilePolicy {
+  return { stuckThresholds, graceSeconds };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { createApp } from '../../src/api/app';
+import { DEFAULT_QUEUE_POLICY } from '../../src/domain/ops/queue';
 import { listen, type RunningServer } from '../../src/api/server';
 import { createPrisma } from '../../src/infra/database';
 import { createMetrics } from '../../src/infra/metrics';
@@ -26,6 +27,7 @@ async function startApp(logs: CapturedLogs, prisma = testEnv().prisma): Promise<
     providers: new Map(),
     operators: new Map(),
     orderPolicy: { deadlineMs: 60_000, confirmationTimeoutMs: 60_000 },
+    queuePolicy: DEFAULT_QUEUE_POLICY,
   });
   return listen(app, '127.0.0.1', 0);
 }

@@ -71,7 +71,7 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
     assert.ok(JSON.stringify(unitPrice).includes('\\\\d{1,2}'), 'the money pattern is in the document');
     assert.equal(submit.responses['202'].content['application/json'].schema.$ref, '#/components/schemas/OrderSummary');
     const query = doc.paths['/orders'].get.parameters.map((p: any) => `${p.in}:${p.name}`);
-    assert.deepEqual(query.sort(), ['query:createdFrom', 'query:createdTo', 'query:cursor', 'query:customerId', 'query:limit', 'query:provider', 'query:status']);
+    assert.deepEqual(query.sort(), ['query:createdFrom', 'query:createdTo', 'query:cursor', 'query:customerId', 'query:limit', 'query:provider', 'query:status', 'query:stuck']);
     assert.deepEqual(doc.paths['/orders/{id}/cancel'].post.security, [{ operatorToken: [] }, { customerId: [] }]);
     assert.deepEqual(doc.paths['/orders/{id}/complete'].post.security, [{ operatorToken: [] }]);
     assert.deepEqual(doc.paths['/providers/{provider}/events'].post.security, [{ providerSignature: [] }]);

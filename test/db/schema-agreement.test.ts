@@ -155,6 +155,23 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
     update: { quote: { total: 2 }, expiresAt: new Date('2027-01-01T00:00:00.000Z') },
     key: (row) => ({ provider_cartHash: { provider: row.provider, cartHash: row.cartHash } }),
   },
+  QueueAssignment: {
+    // The migration's checks tie `finished_at` to the state: set for done/released/expired, null while active.
+    full: ({ orderId }) => ({
+      id: randomUUID(),
+      orderId,
+      operator: 'alice',
+      reason: 'stuck',
+      state: 'done',
+      assignedAt: new Date('2026-01-02T03:04:05.678Z'),
+      renewedAt: new Date('2026-01-02T03:05:05.678Z'),
+      leaseUntil: new Date('2026-01-02T03:10:05.678Z'),
+      finishedAt: new Date('2026-01-02T03:06:05.678Z'),
+    }),
+    minimal: ({ orderId }) => ({ id: randomUUID(), orderId, operator: 'bob', reason: 'action_required', state: 'active', leaseUntil: new Date('2026-01-02T03:10:05.678Z'), finishedAt: null }),
+    update: { operator: 'carol', reason: 'awaiting_confirmation', state: 'expired', renewedAt: new Date('2027-01-01T00:00:00.000Z'), leaseUntil: new Date('2027-01-01T00:05:00.000Z'), finishedAt: new Date('2027-01-01T00:05:00.000Z') },
+    key: (row) => ({ id: row.id }),
+  },
   LoyaltyUser: {
     full: () => ({ id: randomUUID(), login: `u-${randomUUID()}`, passwordHash: 'scrypt$x', createdAt: new Date('2026-01-02T03:04:05.678Z') }),
     minimal: () => ({ id: randomUUID(), login: `u-${randomUUID()}`, passwordHash: 'scrypt$x' }),

@@ -2,6 +2,7 @@
 import type express from 'express';
 import { createApp } from '../../src/api/app';
 import type { ApiContext } from '../../src/api/context';
+import { DEFAULT_QUEUE_POLICY } from '../../src/domain/ops/queue';
 import { createLogger } from '../../src/infra/logger';
 import { createMetrics } from '../../src/infra/metrics';
 
@@ -53,6 +54,7 @@ export function appWithoutBackends(overrides: Partial<ApiContext> = {}): express
     providers: new Map(),
     operators: new Map([['test-operator-token-0123456789', 'test-operator']]),
     orderPolicy: { deadlineMs: 1, confirmationTimeoutMs: 1 },
+    queuePolicy: DEFAULT_QUEUE_POLICY,
     ...overrides,
   });
 }

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { accrualRunSettings, accrualSchema, type AccrualWorkerOptions } from '../../src/config';
 import { DEFAULT_LIMITS, type ApiLimits } from '../../src/api/limits';
 import { providerRegistry, providerRegistrySchema, type ProviderConfig } from '../../src/config/providers';
-import type { StuckThresholds } from '../../src/domain/orders/stuck';
+import { DEFAULT_QUEUE_POLICY } from '../../src/domain/ops/queue';
+import { DEFAULT_STUCK_THRESHOLDS, type StuckThresholds } from '../../src/domain/orders/stuck';
 import type { Metrics } from '../../src/infra/metrics';
 import { freePort } from '../../src/infra/ports';
 import { startApi } from '../../src/processes/api';
@@ -51,7 +52,8 @@ export interface ServiceOptions {
   /** An isolated world (see isolatedWorld()): its own database and Temporal namespace. */
   databaseUrl?: string;
   namespace?: string;
-  stuckThresholds?: StuckThresholds;
+  /** Overrides of the stuck thresholds (the rest keep their defaults); the reconciler's grace goes to 0. */
+  stuckThresholds?: Partial<StuckThresholds>;
   /** One metrics registry for worker and API, so the API's /metrics shows the worker's gauges. */
   metrics?: Metrics;
   reconciler?: WorkerProcessOptions['reconciler'];
@@ -123,7 +125,9 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
     port: apiPort,
     operators: new Map([[OPERATOR_TOKEN, 'test-operator']]),
     limits: options.limits ?? { ...DEFAULT_LIMITS, rateLimit: { ...DEFAULT_LIMITS.rateLimit, max: 0 } },
-    ...(options.stuckThresholds ? { stuckThresholds: options.stuckThresholds, reconcileGraceSeconds: 0 } : {}),
+    ...(options.stuckThresholds
+      ? { queuePolicy: { ...DEFAULT_QUEUE_POLICY, stuck: { ...DEFAULT_STUCK_THRESHOLDS, ...options.stuckThresholds } }, reconcileGraceSeconds: 0 }
+      : {}),
     orderPolicy: {
       deadlineMs: options.deadlineMs ?? 60 * 60_000,
       confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60 * 60_000,

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { DEFAULT_STUCK_THRESHOLDS } from '../../src/domain/orders/stuck';
 import { createPrisma, type PrismaClient } from '../../src/infra/database';
 import { createMetrics } from '../../src/infra/metrics';
 import { eventually, request } from '../harness/http';
@@ -38,7 +39,7 @@ describe('reconciler (lost and stuck orders)', function () {
       namespace: world.namespace,
       stuckThresholds: { DISPATCHED: 0 },
       metrics: createMetrics(),
-      reconciler: { everySeconds: 3600, scheduleId: `reconcile-${world.namespace}`, policy: { stuckThresholds: { DISPATCHED: 0 }, graceSeconds: 0 } },
+      reconciler: { everySeconds: 3600, scheduleId: `reconcile-${world.namespace}`, policy: { stuckThresholds: { ...DEFAULT_STUCK_THRESHOLDS, DISPATCHED: 0 }, graceSeconds: 0 } },
     });
     api = services.apiUrl;
   });

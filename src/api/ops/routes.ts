@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { DEFAULT_STUCK_AFTER_SECONDS, isStuck } from '../../domain/orders/stuck';
+import { isStuck } from '../../domain/orders/stuck';
 import { FINAL_STATUSES } from '../../domain/orders/status';
 import { reconcileOrdersWorkflow } from '../../workflows';
 import { requireOperator } from '../auth';
@@ -53,7 +53,7 @@ export const reconcileReportSchema = z
 
 export function opsRouter(ctx: ApiContext): Router {
   const router = Router();
-  const thresholds = ctx.stuckThresholds ?? DEFAULT_STUCK_AFTER_SECONDS;
+  const thresholds = ctx.queuePolicy.stuck;
 
   router.get('/ops/stuck-orders', async (req, res) => {
     requireOperator(ctx, req);

@@ -10,6 +10,7 @@ import { operatorOrOwner, requireOperator } from '../auth';
 import type { ApiContext } from '../context';
 import { formatMoney, parseMoney } from '../../domain/money';
 import { parseInput } from '../errors';
+import { renewForOrder } from '../ops/queue-store';
 import { sendAction } from '../workflow-updates';
 import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import { findOrder, orderPathParams } from './routes';
@@ -43,6 +44,8 @@ async function act(ctx: ApiContext, req: Request, res: Response, who: Who, build
   const action = build(req);
   const result = await sendAction(ctx, order, { action, actor });
   ctx.logger.info({ orderId: order.id, action: action.type, actor: `${actor.role}:${actor.id}`, status: result.status }, 'order action accepted');
+  // Acting on an order you hold from the work queue is activity: it keeps your lease.
+  if (actor.role === 'operator') await renewForOrder(ctx.prisma, order.id, actor.id, ctx.queuePolicy);
   const balance = result.balanceDue === undefined ? {} : { balanceDue: formatMoney(result.balanceDue) };
   const answer: ActionResult = { orderId: order.id, action: action.type, status: result.status, ...balance };
   res.json(answer);

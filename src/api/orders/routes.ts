@@ -5,6 +5,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { parseMoney } from '../../domain/money';
 import { orderWorkflowId } from '../../domain/orders/ids';
+import { stuckCutoffs } from '../../domain/orders/stuck';
 import { Prisma } from '../../generated/prisma/client';
 import { canonicalJson, sha256 } from '../../infra/canonical-json';
 import { orderWorkflow } from '../../workflows';
@@ -28,6 +29,7 @@ import {
   type OrderList,
   type SubmitOrderRequest,
 } from './schemas';
+import { orderLoyalty } from './loyalty';
 import { historyEntry, orderDetail, orderSummary, type OrderRow } from './views';
 
 export function ordersRouter(ctx: ApiContext): Router {
@@ -47,9 +49,11 @@ export function ordersRouter(ctx: ApiContext): Router {
     const query = parseInput(listOrdersQuerySchema, req.query, 'query');
     // Customers see only their own orders; operators see and filter all.
     const customerId = operatorOf(ctx, req) ? query.customerId : customerOf(req);
+    const stuck = stuckCutoffs(new Date(), ctx.queuePolicy.stuck).map(({ status, updatedBefore }) => ({ status, updatedAt: { lte: updatedBefore } }));
     const rows = await ctx.prisma.order.findMany({
       where: {
         ...(query.status ? { status: query.status } : {}),
+        ...(query.stuck === true ? { AND: [{ OR: stuck }] } : query.stuck === false ? { NOT: { OR: stuck } } : {}),
         ...(customerId ? { customerId } : {}),
         ...(query.provider
           ? { OR: [{ items: { some: { provider: query.provider } } }, { subOrders: { some: { provider: query.provider } } }] }
@@ -72,7 +76,7 @@ export function ordersRouter(ctx: ApiContext): Router {
 
   router.get('/orders/:id', async (req, res) => {
     const order = await findOrder(ctx, req, { items: true, subOrders: true, history: true, payments: true, commands: true });
-    res.json(orderDetail(ctx, order));
+    res.json(orderDetail(ctx, order, await orderLoyalty(ctx.prisma, order)));
   });
 
   router.get('/orders/:id/history', async (req, res) => {

@@ -1,5 +1,6 @@
 /** Request shapes of the orders API: validation and types from one zod source. */
 import { z } from 'zod';
+import { LOYALTY_STATUSES } from '../../domain/loyalty/status';
 import { MONEY_PATTERN } from '../../domain/money';
 import { ORDER_STATUSES } from '../../domain/orders/status';
 import { PAYMENT_METHODS } from '../../domain/payments';
@@ -51,6 +52,8 @@ export const listOrdersQuerySchema = z.object({
   provider: text(63).optional(),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
+  /** `true`: only orders stuck by src/domain/orders/stuck.ts; `false`: only those that are not. */
+  stuck: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   /** Opaque: the `nextCursor` of the previous page. */
   cursor: z.string().regex(/^\d{1,18}$/, 'a cursor from a previous page').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -107,6 +110,7 @@ export const orderSummarySchema = z
     gate: z.enum(['none', 'closed', 'open']),
     createdAt: timestamp,
     updatedAt: timestamp,
+    stuck: z.boolean().meta({ description: 'no update for longer than its status allows (STUCK_AFTER_SECONDS)' }),
     workflowId: z.string(),
     links: z.object({ temporalUi: z.url() }),
   })
@@ -148,6 +152,14 @@ export const orderDetailSchema = orderSummarySchema
     adjustments: z.array(z.unknown()),
     payments: z.array(z.unknown()),
     commands: z.array(z.unknown()),
+    loyalty: z
+      .object({
+        number: z.string().meta({ description: 'the order number with its Luhn check digit, as the loyalty API lists it' }),
+        status: z.enum(LOYALTY_STATUSES),
+        accrual: z.number().nullable().meta({ description: 'points credited (when PROCESSED)' }),
+      })
+      .nullable()
+      .meta({ description: "the accrual of a completed order whose customer is a loyalty user; null otherwise" }),
   })
   .meta({ id: 'OrderDetail' });
 
@@ -165,6 +177,7 @@ export const actionResultSchema = z
 
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 export type OrderDetail = z.infer<typeof orderDetailSchema>;
+export type OrderLoyalty = OrderDetail['loyalty'];
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 export type OrderList = z.infer<typeof orderListSchema>;
 export type OrderHistory = z.infer<typeof orderHistorySchema>;

@@ -1,10 +1,11 @@
 /** How orders look on the wire: read-model rows → JSON (money as decimal strings). */
 import { formatMoney } from '../../domain/money';
+import { stuckAt } from '../../domain/orders/stuck';
 import type { Prisma } from '../../generated/prisma/client';
 import type { OrderStatus } from '../../domain/orders/status';
 import type { ApiContext } from '../context';
 import { billingView, commandView, paymentsView } from '../payments/views';
-import type { HistoryEntry, OrderDetail, OrderSummary, SubmitOrderRequest } from './schemas';
+import type { HistoryEntry, OrderDetail, OrderLoyalty, OrderSummary, SubmitOrderRequest } from './schemas';
 
 export type OrderRow = Prisma.OrderGetPayload<object>;
 export type OrderDetailRow = Prisma.OrderGetPayload<{ include: { items: true; subOrders: true; history: true; payments: true; commands: true } }>;
@@ -17,7 +18,8 @@ export function temporalUiLink(ctx: ApiContext, workflowId: string): string {
   return `${ctx.temporalUiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-export function orderSummary(ctx: ApiContext, order: OrderRow): OrderSummary {
+export function orderSummary(ctx: ApiContext, order: OrderRow, now = new Date()): OrderSummary {
+  const stuckSince = stuckAt(order, ctx.queuePolicy.stuck);
   return {
     id: order.id,
     number: Number(order.number),
@@ -29,12 +31,13 @@ export function orderSummary(ctx: ApiContext, order: OrderRow): OrderSummary {
     gate: order.gateRequired ? (order.gateOpen ? 'open' : 'closed') : 'none',
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
+    stuck: stuckSince !== undefined && stuckSince <= now,
     workflowId: order.workflowId,
     links: { temporalUi: temporalUiLink(ctx, order.workflowId) },
   };
 }
 
-export function orderDetail(ctx: ApiContext, order: OrderDetailRow): OrderDetail {
+export function orderDetail(ctx: ApiContext, order: OrderDetailRow, loyalty: OrderLoyalty): OrderDetail {
   return {
     ...orderSummary(ctx, order),
     delivery: (order.request as SubmitOrderRequest).delivery,
@@ -62,6 +65,7 @@ export function orderDetail(ctx: ApiContext, order: OrderDetailRow): OrderDetail
     billing: billingView(order.totalCents, order.payments),
     payments: paymentsView(order.id, order.payments),
     commands: order.commands.sort((a, b) => a.deviceId.localeCompare(b.deviceId) || a.seq - b.seq).map(commandView),
+    loyalty,
   };
 }
 

@@ -1,38 +1,62 @@
 /**
- * When an order counts as stuck: no progress (read-model update) for longer than its
- * status allows. One rule for the reconciler, the ops endpoint and the console.
+ * When an order is "stuck": it sat in one non-final status for longer than that
+ * status's threshold, measured from its last read-model update (`updatedAt`).
+ * One rule, shared by the orders list (highlight and filter), the work queue, and
+ * later the reconciler. Pure: the caller passes `now`.
  */
-import { isFinal, type OrderStatus } from './status';
+import { FINAL_STATUSES, ORDER_STATUSES, type OrderStatus } from './status';
 
-export type StuckThresholds = Partial<Record<OrderStatus, number>>;
+export type ActiveStatus = Exclude<OrderStatus, 'COMPLETED' | 'CANCELLED' | 'FAILED'>;
+export type StuckThresholds = Readonly<Record<ActiveStatus, number>>;
 
-/** Seconds without progress after which an open order is stuck, per status. */
-export const DEFAULT_STUCK_AFTER_SECONDS: Required<Omit<StuckThresholds, 'COMPLETED' | 'CANCELLED' | 'FAILED'>> = {
-  RECEIVED: 5 * 60,
-  AWAITING_CONFIRMATION: 60 * 60,
-  DISPATCHED: 30 * 60,
-  IN_PROGRESS: 2 * 60 * 60,
-  IN_DELIVERY: 2 * 60 * 60,
-  DELAYED: 60 * 60,
-  ACTION_REQUIRED: 15 * 60,
+export const ACTIVE_STATUSES = ORDER_STATUSES.filter((s) => !FINAL_STATUSES.includes(s)) as ActiveStatus[];
+
+/** Defaults, in milliseconds. AWAITING_CONFIRMATION waits on a customer, so it may sit longer. */
+export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = {
+  RECEIVED: 2 * 60_000,
+  AWAITING_CONFIRMATION: 60 * 60_000,
+  DISPATCHED: 15 * 60_000,
+  IN_PROGRESS: 60 * 60_000,
+  IN_DELIVERY: 60 * 60_000,
+  DELAYED: 60 * 60_000,
+  ACTION_REQUIRED: 15 * 60_000,
 };
 
-/** `DISPATCHED=900,IN_PROGRESS=3600` → thresholds over the defaults. */
-export function parseStuckThresholds(text: string | undefined): StuckThresholds {
-  const thresholds: StuckThresholds = { ...DEFAULT_STUCK_AFTER_SECONDS };
-  for (const pair of (text ?? '').split(',').filter(Boolean)) {
-    const [status, seconds] = pair.split('=');
-    if (!status || !(status in DEFAULT_STUCK_AFTER_SECONDS) || !/^\d+(\.\d+)?$/.test(seconds ?? '')) {
-      throw new RangeError(`expected STATUS=seconds pairs for open statuses, got "${pair}"`);
-    }
-    thresholds[status as OrderStatus] = Number(seconds);
-  }
-  return thresholds;
+export interface StuckInput {
+  status: string;
+  updatedAt: Date;
 }
 
-export function isStuck(order: { status: string; updatedAt: Date }, now: Date, thresholds: StuckThresholds): boolean {
-  const status = order.status as OrderStatus;
-  if (isFinal(status)) return false;
-  const limit = thresholds[status];
-  return limit !== undefined && now.getTime() - order.updatedAt.getTime() > limit * 1000;
+export function isActiveStatus(status: string): status is ActiveStatus {
+  return (ACTIVE_STATUSES as string[]).includes(status);
+}
+
+/** The instant from which an order in `status` counts as stuck, or undefined for a final status. */
+export function stuckAt(order: StuckInput, thresholds: StuckThresholds): Date | undefined {
+  if (!isActiveStatus(order.status)) return undefined;
+  return new Date(order.updatedAt.getTime() + thresholds[order.status]);
+}
+
+export function isStuck(order: StuckInput, now: Date, thresholds: StuckThresholds): boolean {
+  const at = stuckAt(order, thresholds);
+  return at !== undefined && at.getTime() <= now.getTime();
+}
+
+/**
+ * The same rule as a database filter: an order is stuck iff its status is one of these
+ * and its `updatedAt` is at or before that status's cutoff.
+ */
+export function stuckCutoffs(now: Date, thresholds: StuckThresholds): { status: ActiveStatus; updatedBefore: Date }[] {
+  return ACTIVE_STATUSES.map((status) => ({ status, updatedBefore: new Date(now.getTime() - thresholds[status]) }));
+}
+
+/** Parses `STATUS:seconds,STATUS:seconds` overrides onto the defaults; throws naming a bad entry. */
+export function parseStuckThresholds(text: string | undefined, defaults: StuckThresholds = DEFAULT_STUCK_THRESHOLDS): StuckThresholds {
+  const result: Record<ActiveStatus, number> = { ...defaults };
+  for (const entry of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = /^([A-Z_]+):(\d+(?:\.\d+)?)$/.exec(entry);
+    if (!match || !isActiveStatus(match[1]!)) throw new Error(`"${entry}" is not STATUS:seconds for a non-final status`);
+    result[match[1]] = Number(match[2]) * 1000;
+  }
+  return result;
 }

@@ -1,0 +1,120 @@
+/**
+ * The operator console end to end in a real headless Chromium: log in, find an order,
+ * cancel it and watch the timeline update; see a refusal; work the queue. Everything
+ * behind the page is real: the API, a worker, Temporal, PostgreSQL, simulated providers.
+ * Screenshots land in test-results/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from '../harness/browser';
+import { orderBody, submit, waitForStatus } from '../harness/orders';
+import { pay } from '../harness/payments';
+import { startProviders, type SimulatedProviders } from '../harness/providers';
+import { OPERATOR_TOKEN, startServices, type TestServices } from '../harness/services';
+
+const prices = { margherita: 1250, maki: 420 };
+const PIZZA = { provider: 'pizza', sku: 'margherita', quantity: 2, unitPrice: '12.50' };
+const SUSHI = { provider: 'sushi', sku: 'maki', quantity: 3, unitPrice: '4.20' };
+
+describe('operator console in a browser', function () {
+  this.timeout(90_000);
+  let providers: SimulatedProviders;
+  let services: TestServices;
+  let browser: TestBrowser;
+  let page: Page;
+
+  before(async () => {
+    browser = await launchBrowser();
+    page = browser.page;
+    // Providers accept but never progress, so orders stay live until an operator acts; `broken` rejects everything.
+    providers = await startProviders({ pizza: { behavior: { prices, stepMs: null } }, sushi: { behavior: { prices, stepMs: null } }, broken: { behavior: { prices, reject: true } } });
+    services = await startServices({ providers: providers.configs });
+  });
+  after(async () => {
+    await browser?.close();
+    await services?.stop();
+    await providers?.simulator.stop();
+  });
+
+  async function logIn() {
+    await page.goto(`${services.apiUrl}/console/`);
+    await page.waitForURL(/#\/login$/);
+    await page.fill('#token', OPERATOR_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:text("Orders")');
+  }
+
+  it('rejects a wrong token on the login page', async () => {
+    await page.goto(`${services.apiUrl}/console/`);
+    await page.fill('#token', 'not-an-operator-token-at-all');
+    await page.click('button[type=submit]');
+    const failure = await page.waitForSelector('.failure');
+    assert.match(await failure.innerText(), /401 unauthorized/);
+  });
+
+  it('logs in, finds an order by customer, cancels it, and sees the timeline update', async () => {
+    const order = await submit(services.apiUrl, orderBody([PIZZA, SUSHI])); // 25.00 + 12.60
+    await waitForStatus(services.apiUrl, order.id, 'DISPATCHED');
+    assert.equal((await pay(services.apiUrl, order.id, 'cash', '10.00')).status, 200);
+    await logIn();
+
+    await page.fill('#filter-customerId', order.customerId);
+    await page.press('#filter-customerId', 'Enter');
+    const rows = page.locator('table.orders tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1, 'the customer filter narrows the list to the order');
+    await page.click(`a[href="#/orders/${order.id}"]`);
+
+    await page.waitForSelector('#timeline li[data-to-status="DISPATCHED"]');
+    assert.match(await page.locator('#sub-orders').innerText(), /pizza[\s\S]*sushi/);
+    assert.equal(await page.getAttribute('#temporal-link', 'href'), `http://temporal-ui.test/namespaces/default/workflows/${order.workflowId}`);
+    await page.waitForSelector('#payments td:text("cash")');
+    assert.equal(await page.locator('#balance-due').innerText(), '27.60');
+    assert.match(await page.locator('#loyalty').innerText(), /no accrual/);
+    await browser.screenshot('order-before-cancel');
+
+    await page.fill('#reason', 'customer called to cancel');
+    await page.click('#action-cancel');
+    await page.waitForSelector('.success:text("accepted")');
+    // The timeline shows the cancellation without a reload (the view polls the API).
+    const cancelled = await page.waitForSelector('#timeline li[data-to-status="CANCELLED"]', { timeout: 20_000 });
+    assert.match(await cancelled.innerText(), /customer called to cancel|operator:test-operator/);
+    await page.waitForSelector('#summary .status-CANCELLED');
+    // Cancelling a partly paid order refunds what was taken; the payments card shows it.
+    await page.waitForSelector('#payments td:text("refund")', { timeout: 20_000 });
+    assert.match(await page.locator('#billing').innerText(), /paid 10\.00 · refunded 10\.00/);
+    await browser.screenshot('order-cancelled');
+  });
+
+  it('shows the server refusal: force-completing an order that awaits confirmation is a 409', async () => {
+    const order = await submit(services.apiUrl, orderBody([{ ...PIZZA, unitPrice: null }]));
+    await waitForStatus(services.apiUrl, order.id, 'AWAITING_CONFIRMATION');
+    await page.goto(`${services.apiUrl}/console/#/orders/${order.id}`);
+    await page.waitForSelector('#summary .status-AWAITING_CONFIRMATION');
+    await page.fill('#reason', 'try to finish it');
+    await page.click('#action-complete');
+    const failure = await page.waitForSelector('#action-result .failure');
+    const text = await failure.innerText();
+    assert.match(text, /409 not_dispatched/);
+    assert.match(text, /never dispatched/);
+    assert.match(text, /AWAITING CONFIRMATION/);
+    await browser.screenshot('order-refusal');
+  });
+
+  it('takes the next item from the work queue, works it, and marks it done', async () => {
+    const order = await submit(services.apiUrl, orderBody([{ provider: 'broken', sku: 'margherita', quantity: 1, unitPrice: '12.50' }]));
+    await waitForStatus(services.apiUrl, order.id, 'ACTION_REQUIRED');
+    await page.goto(`${services.apiUrl}/console/#/queue`);
+    await page.waitForSelector('#operator-load table');
+    await page.click('#take-next');
+    await page.waitForURL(/#\/orders\/[0-9a-f-]{36}$/);
+    await page.waitForSelector('#holder .holder');
+    await browser.screenshot('queue-item');
+    await page.click('#queue-done');
+    await page.waitForURL(/#\/queue$/);
+    await page.waitForSelector('#operator-load strong:text("test-operator (you)")');
+    const load = await page.locator('#operator-load').innerText();
+    assert.match(load, /test-operator \(you\)\s+0 \/ 3\s+1/);
+    await browser.screenshot('queue');
+  });
+});
