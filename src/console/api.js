@@ -51,3 +51,16 @@ export async function api(method, path, body, token = session.token) {
   }
   return json;
 }
+
+/**
+ * For views that poll and also refresh on demand: `const isNewest = next()` before a request, and
+ * `isNewest()` after it is true only if no later request was started meanwhile, so a slow answer to
+ * an older request never overwrites a newer one on screen.
+ */
+export function requestSequence() {
+  let newest = 0;
+  return () => {
+    const ticket = ++newest;
+    return () => ticket === newest;
+  };
+}

@@ -60,8 +60,10 @@ describe('operator console in a browser', function () {
 
     await page.fill('#filter-customerId', order.customerId);
     await page.press('#filter-customerId', 'Enter');
-    const rows = page.locator('table.orders tbody tr');
-    await rows.first().waitFor();
+    // Rows answering the filter (the unfiltered list is on screen until they arrive).
+    const filtered = `#orders-table[data-query*="customerId=${order.customerId}"]`;
+    await page.waitForSelector(filtered);
+    const rows = page.locator(`${filtered} table.orders tbody tr`);
     assert.equal(await rows.count(), 1, 'the customer filter narrows the list to the order');
     await page.click(`a[href="#/orders/${order.id}"]`);
 

@@ -2,7 +2,7 @@
 // is shown as the server gave it), items, sub-orders per provider, payments and the due
 // amount, the loyalty accrual, the status timeline drawn from the history, and the
 // work-queue item if this operator holds it.
-import { api } from '../api.js';
+import { api, requestSequence } from '../api.js';
 import { ago, duration, h, mount, statusBadge, time } from '../dom.js';
 import { failureBox, successBox } from './failure.js';
 
@@ -40,14 +40,17 @@ export async function renderOrder(root, [id]) {
   }
   const withReason = () => ({ reason: reason.value.trim() });
 
-  let order;
+  const nextRequest = requestSequence();
   async function refresh() {
+    const isNewest = nextRequest();
+    let order;
     try {
       order = await api('GET', `/orders/${id}`);
     } catch (error) {
-      mount(summary, failureBox(error));
+      if (isNewest()) mount(summary, failureBox(error));
       return;
     }
+    if (!isNewest()) return;
     mount(summary, summaryCard(order));
     mount(
       actionsBar,

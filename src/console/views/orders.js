@@ -1,6 +1,6 @@
 // Orders: filters (status, provider, customer, age, stuck), a table refreshed every
 // poll, stuck orders highlighted by the server's rule (src/domain/orders/stuck.ts).
-import { api, session } from '../api.js';
+import { api, requestSequence, session } from '../api.js';
 import { ago, h, mount, statusBadge, time } from '../dom.js';
 import { failureBox } from './failure.js';
 
@@ -25,6 +25,7 @@ export async function renderOrders(root) {
   const text = (key, placeholder) => h('input', { id: `filter-${key}`, type: 'search', placeholder, value: filters[key], onchange: onChange(key) });
 
   const table = h('div', { id: 'orders-table' });
+  const nextRequest = requestSequence();
   mount(
     root,
     h('h1', {}, 'Orders'),
@@ -47,11 +48,15 @@ export async function renderOrders(root) {
     if (filters.customerId) query.set('customerId', filters.customerId);
     if (filters.age) query.set('createdTo', new Date(Date.now() - Number(filters.age) * 1000).toISOString());
     if (filters.stuck) query.set('stuck', 'true');
+    const isNewest = nextRequest();
     try {
       const page = await api('GET', `/orders?${query}`);
+      if (!isNewest()) return;
       mount(table, ordersTable(page.orders), page.nextCursor ? h('p', { class: 'hint' }, 'Showing the newest 100; narrow the filters to see older ones.') : null);
+      // Which filters the rows on screen answer (tests and scripts wait for it).
+      table.dataset.query = query.toString();
     } catch (error) {
-      mount(table, failureBox(error));
+      if (isNewest()) mount(table, failureBox(error));
     }
   }
   await refresh();

@@ -1,7 +1,7 @@
 // The work queue: take the next item (the server picks the oldest eligible one and
 // enforces the per-operator cap), the items this operator holds, what is waiting, and
 // every operator's load.
-import { api, session } from '../api.js';
+import { api, requestSequence, session } from '../api.js';
 import { ago, duration, h, mount, statusBadge, time } from '../dom.js';
 import { failureBox, successBox } from './failure.js';
 
@@ -43,9 +43,12 @@ export async function renderQueue(root) {
     load,
   );
 
+  const nextRequest = requestSequence();
   async function refresh() {
+    const isNewest = nextRequest();
     try {
       const [queue, operators] = await Promise.all([api('GET', '/ops/queue?limit=20'), api('GET', '/ops/operators')]);
+      if (!isNewest()) return;
       mount(
         mine,
         h('h2', {}, `My items (${queue.mine.length} of at most ${queue.policy.maxInFlight})`),
@@ -81,7 +84,7 @@ export async function renderQueue(root) {
         ]),
       );
     } catch (error) {
-      mount(waiting, failureBox(error));
+      if (isNewest()) mount(waiting, failureBox(error));
     }
   }
   await refresh();
