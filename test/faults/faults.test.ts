@@ -71,6 +71,17 @@ describe('fault injection: nothing lost, nothing twice', function () {
     await Promise.all([startWorker(), startWorker()]);
   });
 
+  // A failure keeps what the processes said, for the next person to read (test-results/ is not committed).
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed') return;
+    const out = path.join(process.cwd(), 'test-results', 'faults');
+    fs.mkdirSync(out, { recursive: true });
+    workers.forEach((worker, i) => fs.writeFileSync(path.join(out, `worker-${i}.log`), worker.output()));
+    const temporalLog = temporalOptions.logFile;
+    if (temporalLog && fs.existsSync(temporalLog)) fs.copyFileSync(temporalLog, path.join(out, 'temporal.log'));
+    process.stdout.write(`      process logs kept in ${out}\n`);
+  });
+
   after(async () => {
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
     await api?.stop();
@@ -141,6 +152,37 @@ describe('fault injection: nothing lost, nothing twice', function () {
     }
   }
 
+  /** Awaits `work`; after `ms` fails saying what it waited for and, from `explain`, where things stand. */
+  async function within<T>(ms: number, what: string, work: Promise<T>, explain?: () => Promise<string>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        void (explain?.() ?? Promise.resolve('')).catch((error: Error) => `(could not explain: ${error.message})`).then((why) => reject(new Error(`${what}: not done after ${ms / 1000} s. ${why}`)));
+      }, ms);
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The orders still open, each with its workflow's status, pending activities and their last failure. */
+  async function unfinished(client: Client, ids: string[]): Promise<string> {
+    const lines: string[] = [];
+    for (const id of ids) {
+      const description = await client.workflow.getHandle(`order-${id}`).describe();
+      if (description.status.name === 'COMPLETED') continue;
+      const pending = (description.raw.pendingActivities ?? []).map(
+        (a) => `${a.activityType?.name} attempt ${a.attempt} ${a.lastFailure?.message ?? ''}`.trim(),
+      );
+      const row = await prisma.order.findUnique({ where: { id }, select: { status: true } });
+      lines.push(`order ${id}: workflow ${description.status.name}, read model ${row?.status ?? 'none'}, pending [${pending.join('; ')}]`);
+    }
+    const workersAlive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length;
+    return `${lines.length} open (${workersAlive} workers alive):\n${lines.join('\n')}`;
+  }
+
   it(`keeps ${ORDERS} orders safe through provider errors, worker kills, a Temporal restart, a database outage and an API restart`, async () => {
     const keys = Array.from({ length: ORDERS }, (_, i) => `fault-order-${i}`);
     const submissions = keys.map((key, i) => new Promise<void>((resolve) => setTimeout(resolve, i * 50)).then(() => submitWithRetries(key)));
@@ -163,11 +205,16 @@ describe('fault injection: nothing lost, nothing twice', function () {
     faults.push('API restart');
     await killAWorker();
 
-    const ids = await Promise.all(submissions);
+    const ids = await within(120_000, 'every submission accepted', Promise.all(submissions));
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
     try {
-      const results = await Promise.all(ids.map((id) => client.workflow.getHandle(`order-${id}`).result()));
+      const results = await within(
+        240_000,
+        'every order finished',
+        Promise.all(ids.map((id) => client.workflow.getHandle(`order-${id}`).result())),
+        () => unfinished(client, ids),
+      );
       assert.deepEqual(results.filter((r) => r.status !== 'COMPLETED'), [], 'every order completed');
 
       // Exactly one workflow per accepted order.
