@@ -152,6 +152,9 @@ export const orderDetailSchema = orderSummarySchema
         delayed: z.boolean(),
         providerOrderId: z.string().nullable(),
         total: moneyOut,
+        items: z
+          .array(z.object({ sku: z.string(), quantity: z.number().int(), unitPrice: moneyOut }))
+          .meta({ description: "the sub-order's lines at the prices agreed with its provider (quoted; null until quoted)" }),
         triedProviders: z.array(z.string()),
         note: z.string().nullable(),
       }),
