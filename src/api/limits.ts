@@ -58,8 +58,10 @@ export function jsonBodies(limits: ApiLimits): RequestHandler {
 }
 
 /**
- * Per client: an operator by name, a customer by `X-Customer-Id` (set by the gateway,
- * which is the IP every customer shares), anyone else by IP (see API_TRUST_PROXY).
+ * Per client, by what a caller cannot forge: an operator by the name of their valid token,
+ * anyone else by IP address (the caller's when API_TRUST_PROXY names the proxies in front).
+ * Never by `X-Customer-Id`: it is a plain header, and a new value per request would be a
+ * new budget per request.
  */
 function clientKey(ctx: ApiContext, req: express.Request): string {
   try {
@@ -68,8 +70,6 @@ function clientKey(ctx: ApiContext, req: express.Request): string {
   } catch {
     // A bad token is counted against its IP, like any anonymous caller.
   }
-  const customer = req.header('x-customer-id');
-  if (customer) return `customer:${customer}`;
   return `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
 }
 

@@ -27,13 +27,13 @@ const ERRORS: Record<number, string> = {
   404: 'no such resource (`not_found`, `route_not_found`, `unknown_provider`)',
   402: 'not enough loyalty points',
   409: 'refused in the current state (a code, the reason, `details.status`)',
-  422: 'an order number that fails the Luhn check',
+  422: 'unprocessable: an order number that fails the Luhn check; an `Idempotency-Key` other than `clientOrderId` (`idempotency_key_mismatch`)',
   423: 'the order cannot be closed yet: `payment_due` with `details.balanceDue`',
   413: 'body larger than API_BODY_LIMIT_BYTES (`payload_too_large`)',
   415: 'body not JSON (`unsupported_media_type`)',
   429: 'too many requests from this client (`rate_limited`; `Retry-After`)',
   500: 'unexpected failure (`internal`)',
-  503: 'the order did not answer in time; repeat (`try_again`; `Retry-After`)',
+  503: 'the order did not answer in time, or a new order could not be accepted; repeat (`try_again`, `order_not_accepted`; `Retry-After`)',
 };
 
 export function jsonContent(schema: z.ZodType) {

@@ -1,16 +1,18 @@
 /**
  * The operator console end to end in a real headless Chromium: log in, find an order,
- * cancel it and watch the timeline update; see a refusal; work the queue. Everything
+ * cancel it and watch the timeline update; see a refusal; confirm quoted prices; work the
+ * queue, and lose a held item by walking away from it. Everything
  * behind the page is real: the API, a worker, Temporal, PostgreSQL, simulated providers.
  * Screenshots land in test-results/screenshots/.
  */
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../harness/browser';
+import { eventually, request } from '../harness/http';
 import { orderBody, submit, waitForStatus } from '../harness/orders';
 import { pay } from '../harness/payments';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
-import { OPERATOR_TOKEN, startServices, type TestServices } from '../harness/services';
+import { OPERATOR_TOKEN, operatorAuth, startServices, type TestServices } from '../harness/services';
 
 const prices = { margherita: 1250, maki: 420 };
 const PIZZA = { provider: 'pizza', sku: 'margherita', quantity: 2, unitPrice: '12.50' };
@@ -36,8 +38,8 @@ describe('operator console in a browser', function () {
     await providers?.simulator.stop();
   });
 
-  async function logIn() {
-    await page.goto(`${services.apiUrl}/console/`);
+  async function logIn(apiUrl = services.apiUrl) {
+    await page.goto(`${apiUrl}/console/`);
     await page.waitForURL(/#\/login$/);
     await page.fill('#token', OPERATOR_TOKEN);
     await page.click('button[type=submit]');
@@ -103,6 +105,24 @@ describe('operator console in a browser', function () {
     await browser.screenshot('order-refusal');
   });
 
+  it('shows each item at its quoted price, confirms the order, and shows a second confirm refused', async () => {
+    const order = await submit(services.apiUrl, orderBody([{ ...PIZZA, unitPrice: '10.00' }])); // pizza quotes 12.50
+    await waitForStatus(services.apiUrl, order.id, 'AWAITING_CONFIRMATION');
+    await page.goto(`${services.apiUrl}/console/#/orders/${order.id}`);
+    await page.waitForSelector('#summary .status-AWAITING_CONFIRMATION');
+    await page.waitForSelector('#items');
+    const [price, asked] = await page.locator('#items tbody tr td.num').allInnerTexts().then((cells) => cells.slice(1));
+    assert.deepEqual([price, asked], ['12.50', '10.00'], 'the unit price is the quoted one; the customer\'s is beside it');
+    await browser.screenshot('order-awaiting-confirmation');
+
+    await page.click('#action-confirm');
+    await page.waitForSelector('.success:text("Confirm: accepted")', { timeout: 20_000 });
+    await page.waitForSelector('#timeline li[data-to-status="DISPATCHED"]');
+    await page.click('#action-confirm');
+    const failure = await page.waitForSelector('#action-result .failure');
+    assert.match(await failure.innerText(), /409 not_awaiting_confirmation/);
+  });
+
   it('takes the next item from the work queue, works it, and marks it done', async () => {
     const order = await submit(services.apiUrl, orderBody([{ provider: 'broken', sku: 'margherita', quantity: 1, unitPrice: '12.50' }]));
     await waitForStatus(services.apiUrl, order.id, 'ACTION_REQUIRED');
@@ -118,5 +138,51 @@ describe('operator console in a browser', function () {
     const load = await page.locator('#operator-load').innerText();
     assert.match(load, /test-operator \(you\)\s+0 \/ 3\s+1/);
     await browser.screenshot('queue');
+  });
+  describe('with a short work-queue lease', () => {
+    const LEASE_MS = 6000;
+    let leased: TestServices;
+    before(async () => {
+      leased = await startServices({ providers: providers.configs, queuePolicy: { leaseMs: LEASE_MS } });
+    });
+    after(async () => leased?.stop());
+
+    const heldItem = async (orderId: string) => {
+      const queue = await request('GET', `${leased.apiUrl}/ops/queue`, { headers: operatorAuth });
+      return { held: queue.body.mine.find((a: { orderId: string }) => a.orderId === orderId), waiting: queue.body.waiting.some((w: { orderId: string }) => w.orderId === orderId) };
+    };
+
+    it('keeps a held item while the operator works in its order view, and hands it back to the queue a lease after they walk away', async () => {
+      const order = await submit(leased.apiUrl, orderBody([{ provider: 'broken', sku: 'margherita', quantity: 1, unitPrice: '12.50' }]));
+      await waitForStatus(leased.apiUrl, order.id, 'ACTION_REQUIRED');
+      await logIn(leased.apiUrl);
+      await page.goto(`${leased.apiUrl}/console/#/queue`);
+      await page.click('#take-next');
+      await page.waitForURL(/#\/orders\/[0-9a-f-]{36}$/);
+      await page.waitForSelector('#holder .holder');
+      const orderId = page.url().split('/').at(-1)!;
+      let { held } = await heldItem(orderId);
+      const takenAt = Date.parse(held.assignedAt);
+
+      // Working: typing a reason keeps the item, well past its first lease, while the view polls on.
+      while (Date.now() - takenAt < 1.5 * LEASE_MS) {
+        const renewedAt = held.renewedAt;
+        await page.type('#reason', 'x');
+        held = await eventually(async () => {
+          const now = (await heldItem(orderId)).held;
+          return now && now.renewedAt > renewedAt ? now : undefined;
+        }, LEASE_MS, 'the lease renewed after typing');
+      }
+      assert.ok(Date.parse(held.leaseUntil) > takenAt + LEASE_MS, 'held beyond the first lease');
+
+      // Walking away: the view keeps polling, but nothing renews the lease any more.
+      const lastRenewal = Date.parse(held.renewedAt);
+      await page.waitForSelector('#holder-lapsed', { timeout: LEASE_MS + 15_000 });
+      assert.ok(Date.now() - lastRenewal >= LEASE_MS, 'lapsed no sooner than a lease after the last activity');
+      const after = await heldItem(orderId);
+      assert.equal(after.held, undefined, 'no longer held');
+      assert.ok(after.waiting, 'back in the queue for the next operator');
+      await browser.screenshot('queue-lease-lapsed');
+    });
   });
 });

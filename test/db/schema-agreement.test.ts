@@ -246,6 +246,28 @@ describe('schema.prisma agrees with the SQL migrations', () => {
     }
   });
 
+  it('Order: an idempotency key is unique per customer, a device key across customers, and any number of orders have none', async () => {
+    const { prisma } = testEnv();
+    const order = (customerId: string, idempotencyKey: string | null) => {
+      const id = randomUUID();
+      return prisma.order.create({ data: { id, workflowId: `order-${id}`, customerId, status: 'RECEIVED', idempotencyKey, requestHash: 'h', request: {} } });
+    };
+    const code = (error: unknown) => (error instanceof Prisma.PrismaClientKnownRequestError ? error.code : String(error));
+    const [alice, bob] = [`alice-${randomUUID()}`, `bob-${randomUUID()}`];
+    const key = `k-${randomUUID()}`;
+    await order(alice, key);
+    await order(bob, key);
+    await assert.rejects(order(alice, key), (error) => code(error) === 'P2002', 'the same customer and key twice');
+    const deviceKey = `device:till-${randomUUID()}:1`;
+    await order(alice, deviceKey);
+    await assert.rejects(order(bob, deviceKey), (error) => code(error) === 'P2002', 'a device key for another customer');
+    await order(alice, null);
+    await order(alice, null);
+    const found = await prisma.order.findUnique({ where: { customerId_idempotencyKey: { customerId: bob, idempotencyKey: key } } });
+    assert.equal(found?.customerId, bob);
+    await prisma.order.deleteMany({ where: { customerId: { in: [alice, bob] } } });
+  });
+
   for (const [model, fixture] of Object.entries(fixtures)) {
     it(`${model}: create, read, update, delete with every column, and nulls where optional`, async () => {
       const full = fixture.full(parents);

@@ -41,6 +41,7 @@ export function servedRoutes(app: express.Express): ServedRoute[] {
 /**
  * The app over a context whose clients are never called: enough to list routes and to
  * serve the pages that need no Temporal or database (documentation, headers, limits).
+ * Overriding `prisma`/`temporal` gives it real ones (e.g. a Temporal client with a fault).
  */
 export function appWithoutBackends(overrides: Partial<ApiContext> = {}): express.Express {
   const unused = new Proxy({}, { get: (_target, name) => { throw new Error(`this test app has no backends (touched ${String(name)})`); } });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { accrualRunSettings, accrualSchema, type AccrualWorkerOptions } from '../../src/config';
 import { DEFAULT_LIMITS, type ApiLimits } from '../../src/api/limits';
 import { providerRegistry, providerRegistrySchema, type ProviderConfig } from '../../src/config/providers';
-import { DEFAULT_QUEUE_POLICY } from '../../src/domain/ops/queue';
+import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../../src/domain/ops/queue';
 import { DEFAULT_STUCK_THRESHOLDS, type StuckThresholds } from '../../src/domain/orders/stuck';
 import type { Metrics } from '../../src/infra/metrics';
 import { freePort } from '../../src/infra/ports';
@@ -54,6 +54,8 @@ export interface ServiceOptions {
   namespace?: string;
   /** Overrides of the stuck thresholds (the rest keep their defaults); the reconciler's grace goes to 0. */
   stuckThresholds?: Partial<StuckThresholds>;
+  /** Overrides of the work queue's rules other than `stuck` (e.g. a short lease). */
+  queuePolicy?: Partial<Omit<QueuePolicy, 'stuck'>>;
   /** One metrics registry for worker and API, so the API's /metrics shows the worker's gauges. */
   metrics?: Metrics;
   reconciler?: WorkerProcessOptions['reconciler'];
@@ -125,9 +127,8 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
     port: apiPort,
     operators: new Map([[OPERATOR_TOKEN, 'test-operator']]),
     limits: options.limits ?? { ...DEFAULT_LIMITS, rateLimit: { ...DEFAULT_LIMITS.rateLimit, max: 0 } },
-    ...(options.stuckThresholds
-      ? { queuePolicy: { ...DEFAULT_QUEUE_POLICY, stuck: { ...DEFAULT_STUCK_THRESHOLDS, ...options.stuckThresholds } }, reconcileGraceSeconds: 0 }
-      : {}),
+    queuePolicy: { ...DEFAULT_QUEUE_POLICY, ...options.queuePolicy, stuck: { ...DEFAULT_STUCK_THRESHOLDS, ...options.stuckThresholds } },
+    ...(options.stuckThresholds ? { reconcileGraceSeconds: 0 } : {}),
     orderPolicy: {
       deadlineMs: options.deadlineMs ?? 60 * 60_000,
       confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60 * 60_000,

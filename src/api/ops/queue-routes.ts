@@ -3,7 +3,7 @@
  *   GET  /ops/session              who the token belongs to, and the order statuses (the console's login check)
  *   GET  /ops/queue                waiting items, the caller's assignments, everyone's live ones
  *   POST /ops/queue/next           assign the oldest eligible item to the caller
- *   POST /ops/queue/:id/renew      keep the lease (the console calls it while the operator works)
+ *   POST /ops/queue/:id/renew      keep the lease (the console calls it on the operator's activity, not on its polls)
  *   POST /ops/queue/:id/release    give the item back to the queue
  *   POST /ops/queue/:id/done       finish it
  *   GET  /ops/operators            per-operator load: held, done, released, expired, time to handle

@@ -1,6 +1,6 @@
 /** Order intake and queries. */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { parseMoney } from '../../domain/money';
@@ -37,10 +37,10 @@ export function ordersRouter(ctx: ApiContext): Router {
 
   router.post('/orders', async (req, res) => {
     const body = parseInput(submitOrderSchema, req.body);
-    const key = parseInput(idempotencyKeySchema, req.header('Idempotency-Key') ?? body.clientOrderId, 'Idempotency-Key');
+    const key = intakeKey(req.header('Idempotency-Key'), body.clientOrderId);
     assertKnownProviders(ctx, body);
     const { order, replayed } = await recordIntake(ctx, body, key);
-    await startWorkflow(ctx, order, body);
+    await startOrWithdraw(ctx, order, body, key);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(replayed ? 200 : 202).json(orderSummary(ctx, order));
   });
@@ -96,14 +96,17 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
     path: '/orders',
     tags: ['orders'],
     summary: 'Submit an order',
-    description: 'A 2xx means Temporal durably accepted the order\'s workflow. Repeating with the same `Idempotency-Key` (or `clientOrderId`) is safe.',
+    description:
+      'A 2xx means Temporal durably accepted the order\'s workflow. Repeating with the same `Idempotency-Key` (or `clientOrderId`) ' +
+      'is safe; keys are per customer. Both given and different: `422 idempotency_key_mismatch`. Without a key, an order whose ' +
+      'workflow could not be started is withdrawn (`503 order_not_accepted`): nothing is kept, submit it again.',
     security: AUTH.none,
     request: { headers: z.object({ 'idempotency-key': idempotencyKeySchema }), body: jsonBody(submitOrderSchema) },
     responses: {
       202: jsonResponse('accepted: a new order', orderSummarySchema),
       200: jsonResponse('the same key and body again (`Idempotent-Replayed: true`): the same order', orderSummarySchema),
     },
-    errors: [400, 409],
+    errors: [400, 409, 422, 503],
   });
   documentRoute(registry, {
     method: 'get',
@@ -166,8 +169,26 @@ export function assertKnownProviders(ctx: ApiContext, body: SubmitOrderRequest):
 }
 
 /**
+ * The request's idempotency key: the `Idempotency-Key` header or `clientOrderId`. Both may be
+ * sent only with the same value; a disagreement is refused, not silently resolved, because
+ * each could be the one the client retries with.
+ */
+function intakeKey(header: string | undefined, clientOrderId: string | undefined): string | undefined {
+  const key = parseInput(z.object({ 'Idempotency-Key': idempotencyKeySchema }), { 'Idempotency-Key': header }, 'headers')['Idempotency-Key'];
+  if (key !== undefined && clientOrderId !== undefined && key !== clientOrderId) {
+    throw new ApiError(422, 'idempotency_key_mismatch', 'the Idempotency-Key header and clientOrderId differ; send one of them, or the same value in both', {
+      idempotencyKey: key,
+      clientOrderId,
+    });
+  }
+  return key ?? clientOrderId;
+}
+
+/**
  * Writes the intake row (id and number) before starting the workflow, so a retried
  * request finds the same order. A `2xx` is sent only after Temporal accepted the workflow.
+ * Keys are the customer's own: another customer's use of the same key neither conflicts
+ * nor learns anything about this order.
  */
 export async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, key: string | undefined) {
   const requestHash = sha256(canonicalJson(body));
@@ -197,13 +218,47 @@ export async function recordIntake(ctx: ApiContext, body: SubmitOrderRequest, ke
     return { order, replayed: false };
   } catch (error) {
     if (!(key && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
-    const order = await ctx.prisma.order.findUniqueOrThrow({ where: { idempotencyKey: key } });
-    if (order.requestHash !== requestHash) {
-      throw new ApiError(409, 'idempotency_conflict', 'this Idempotency-Key was already used with a different request body', {
-        orderId: order.id,
-      });
+    const order = await ctx.prisma.order.findUnique({ where: { customerId_idempotencyKey: { customerId: body.customerId, idempotencyKey: key } } });
+    // No row of this customer's: a device key another customer's order holds (unique across customers).
+    if (!order || order.requestHash !== requestHash) {
+      throw new ApiError(409, 'idempotency_conflict', 'this Idempotency-Key was already used for another request');
     }
     return { order, replayed: true };
+  }
+}
+
+/**
+ * Starts the order's workflow once its intake row is written. If the start fails, a caller
+ * with a key keeps the row: their retry (same key) finds it and starts that same workflow.
+ * Without a key nobody can come back for the row, so it is withdrawn and the caller told
+ * nothing was kept — unless Temporal shows the start went through and only its answer was
+ * lost: then the order stands and is answered as accepted. A row withdrawn under a start that
+ * lands later is not lost either: the workflow keeps retrying its projection, and the
+ * reconciler re-creates a running workflow's missing row from the workflow's state.
+ */
+async function startOrWithdraw(ctx: ApiContext, order: OrderRow, body: SubmitOrderRequest, key: string | undefined): Promise<void> {
+  try {
+    await startWorkflow(ctx, order, body);
+  } catch (error) {
+    if (key !== undefined) throw error;
+    if (await workflowExists(ctx, order.workflowId)) return;
+    // Only the untouched intake row: a projection written meanwhile means the workflow runs.
+    await ctx.prisma.order.deleteMany({ where: { id: order.id, status: 'RECEIVED', version: 0 } });
+    ctx.logger.warn({ err: error, orderId: order.id }, 'order workflow could not be started; intake row withdrawn');
+    throw new ApiError(503, 'order_not_accepted', 'the order could not be accepted and nothing was kept; submit it again (with an Idempotency-Key, repeats are safe)', {
+      retryAfterSeconds: 2,
+    });
+  }
+}
+
+/** Whether Temporal knows the workflow; false also when it cannot say (it is unreachable). */
+async function workflowExists(ctx: ApiContext, workflowId: string): Promise<boolean> {
+  try {
+    await withinUpdateDeadline(ctx, () => ctx.temporal.workflow.getHandle(workflowId).describe());
+    return true;
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) ctx.logger.warn({ err: error, workflowId }, 'could not ask Temporal whether the order workflow started');
+    return false;
   }
 }
 

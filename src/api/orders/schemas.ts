@@ -27,6 +27,15 @@ export const deliverySchema = z.object({
   notes: z.string().max(1000).optional(),
 });
 
+/**
+ * Keys a point-of-sale device gives the orders it creates offline (POST /sync): unique across
+ * customers, so clients may not send one (see prisma/migrations/*_idempotency_per_customer).
+ */
+export const DEVICE_KEY_PREFIX = 'device:';
+
+/** A client's idempotency key (`Idempotency-Key` or `clientOrderId`), unique per customer. */
+export const clientKeySchema = text(200).refine((key) => !key.startsWith(DEVICE_KEY_PREFIX), `keys starting with "${DEVICE_KEY_PREFIX}" are reserved for point-of-sale devices`);
+
 export const submitOrderSchema = z
   .object({
     customerId: text(200),
@@ -34,7 +43,8 @@ export const submitOrderSchema = z
     delivery: deliverySchema,
     /** Providers may start work only after consumables are issued (POST /orders/:id/gate/open). */
     requiresGate: z.boolean().default(false),
-    clientOrderId: text(200).optional(),
+    /** The client's key for this order; the same as `Idempotency-Key` when both are sent. */
+    clientOrderId: clientKeySchema.optional(),
   })
   .refine(
     (order) => new Set(order.items.map((i) => `${i.provider}\u0000${i.sku}`)).size === order.items.length,
@@ -62,7 +72,7 @@ export const listOrdersQuerySchema = z.object({
 export const reasonSchema = z.object({ reason: text(500) });
 export const optionalReasonSchema = z.object({ reason: text(500).optional() }).default({});
 
-export const idempotencyKeySchema = text(200).optional();
+export const idempotencyKeySchema = clientKeySchema.optional();
 
 /** A bill edit: quantity deltas (negative removes); a line not on the bill needs its unit price. */
 export const lineChangeSchema = z.object({
@@ -142,6 +152,9 @@ export const orderDetailSchema = orderSummarySchema
         delayed: z.boolean(),
         providerOrderId: z.string().nullable(),
         total: moneyOut,
+        items: z
+          .array(z.object({ sku: z.string(), quantity: z.number().int(), unitPrice: moneyOut }))
+          .meta({ description: "the sub-order's lines at the prices agreed with its provider (quoted; null until quoted)" }),
         triedProviders: z.array(z.string()),
         note: z.string().nullable(),
       }),

@@ -54,6 +54,11 @@ export function orderDetail(ctx: ApiContext, order: OrderDetailRow, loyalty: Ord
         delayed: sub.delayed,
         providerOrderId: sub.providerOrderId,
         total: money(sub.totalCents),
+        items: (sub.items as { sku: string; quantity: number; unitPrice?: number }[]).map((item) => ({
+          sku: item.sku,
+          quantity: item.quantity,
+          unitPrice: item.unitPrice === undefined ? null : formatMoney(item.unitPrice),
+        })),
         triedProviders: sub.triedProviders,
         note: sub.note,
       })),

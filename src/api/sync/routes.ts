@@ -19,6 +19,7 @@ import { ApiError, parseInput } from '../errors';
 import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import { lineChanges } from '../orders/actions';
 import { assertKnownProviders, recordIntake, startWorkflow } from '../orders/routes';
+import { DEVICE_KEY_PREFIX } from '../orders/schemas';
 import type { OrderRow } from '../orders/views';
 import { actionResultView } from '../payments/views';
 import { sendAction } from '../workflow-updates';
@@ -79,7 +80,7 @@ async function create(ctx: ApiContext, deviceId: string, command: Extract<SyncCo
 async function targetOrder(ctx: ApiContext, deviceId: string, command: Exclude<SyncCommand, { type: 'create' }>): Promise<OrderRow> {
   const order = command.orderId
     ? await ctx.prisma.order.findUnique({ where: { id: command.orderId } })
-    : await ctx.prisma.order.findUnique({ where: { idempotencyKey: localKey(deviceId, command.localId!) } });
+    : await ctx.prisma.order.findFirst({ where: { idempotencyKey: localKey(deviceId, command.localId!) } }); // unique: a device key
   if (!order) throw new ApiError(409, 'unknown_order', `no order ${command.orderId ?? `with local id ${command.localId}`}: send its creation first`);
   return order;
 }
@@ -105,7 +106,7 @@ function actionOf(command: Exclude<SyncCommand, { type: 'create' }>): OrderActio
 
 /** The intake idempotency key of an order a device created offline. */
 function localKey(deviceId: string, localId: string): string {
-  return `device:${deviceId}:${localId}`;
+  return `${DEVICE_KEY_PREFIX}${deviceId}:${localId}`;
 }
 
 const syncAnswerSchema = z

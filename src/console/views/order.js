@@ -2,12 +2,17 @@
 // is shown as the server gave it), items, sub-orders per provider, payments and the due
 // amount, the loyalty accrual, the status timeline drawn from the history, and the
 // work-queue item if this operator holds it.
+//
+// A held item's lease is renewed only while the operator is active here (a click, a key,
+// typing a reason; opening the order counts), never by the view's own polling: an operator
+// who walks away from an open tab loses the item after the lease (QUEUE_LEASE_SECONDS).
 import { api, requestSequence } from '../api.js';
 import { ago, duration, h, mount, statusBadge, time } from '../dom.js';
 import { failureBox, successBox } from './failure.js';
 
-/** The holder renews the lease at most this often while the order is open. */
+/** Renew at most this often (or three times per lease, if shorter), and only after activity. */
 const RENEW_EVERY_MS = 30_000;
+const ACTIVITY_EVENTS = ['click', 'keydown', 'input'];
 
 export async function renderOrder(root, [id]) {
   const summary = h('section', { id: 'summary' });
@@ -16,16 +21,20 @@ export async function renderOrder(root, [id]) {
   const reason = h('input', { id: 'reason', type: 'text', placeholder: 'reason (required for cancel, complete, delay)', size: 50 });
   const actionsBar = h('div', { class: 'buttons' });
   const body = h('div', { id: 'order-body' });
-  let lastRenew = 0;
+  const lease = { lastActivity: Date.now(), lastRenew: 0, renewEveryMs: RENEW_EVERY_MS, held: undefined, finishing: false };
 
-  mount(
-    root,
+  const view = h(
+    'div',
+    { class: 'order-view' },
     h('p', {}, h('a', { href: '#/orders' }, '← all orders')),
     summary,
     holder,
     h('section', { class: 'card actions' }, h('h2', {}, 'Actions'), h('label', { for: 'reason' }, 'Reason '), reason, actionsBar, outcome),
     body,
   );
+  // On this view's own element, so the listeners go when the view is replaced.
+  for (const type of ACTIVITY_EVENTS) view.addEventListener(type, () => noteActivity(), { capture: true });
+  mount(root, view);
 
   /** Sends one action; shows the new status, or the server's refusal in full. */
   async function act(label, path, payload) {
@@ -54,6 +63,7 @@ export async function renderOrder(root, [id]) {
     mount(summary, summaryCard(order));
     mount(
       actionsBar,
+      h('button', { id: 'action-confirm', type: 'button', onclick: () => act('Confirm', '/confirm', {}) }, 'Confirm quoted prices'),
       h('button', { id: 'action-cancel', type: 'button', class: 'danger', onclick: () => act('Cancel', '/cancel', withReason()) }, 'Cancel order'),
       h('button', { id: 'action-complete', type: 'button', onclick: () => act('Force-complete', '/complete', withReason()) }, 'Force-complete'),
       h('button', { id: 'action-delay', type: 'button', onclick: () => act('Mark delayed', '/delay', withReason()) }, 'Mark delayed'),
@@ -61,7 +71,7 @@ export async function renderOrder(root, [id]) {
     );
     mount(
       body,
-      h('section', { class: 'card' }, h('h2', {}, 'Items'), itemsTable(order.items)),
+      h('section', { class: 'card' }, h('h2', {}, 'Items'), itemsTable(order.items, order.subOrders)),
       h('section', { class: 'card' }, h('h2', {}, 'Sub-orders by provider'), subOrdersTable(order.subOrders, (key) => act(`Retry ${key}`, `/sub-orders/${encodeURIComponent(key)}/retry`, {}))),
       h('section', { class: 'card' }, h('h2', {}, 'Payments'), paymentsTable(order.billing, order.payments)),
       h('section', { class: 'card' }, h('h2', {}, 'Status timeline'), timeline(order.history)),
@@ -69,26 +79,57 @@ export async function renderOrder(root, [id]) {
     await refreshHolder();
   }
 
+  /** Activity in the view: keep a held item's lease now if a renewal is due. */
+  function noteActivity() {
+    lease.lastActivity = Date.now();
+    if (lease.held) renewIfActive().catch(() => {});
+  }
+
+  /** Renews the held item only if the operator did something since the last renewal. */
+  async function renewIfActive() {
+    const now = Date.now();
+    if (!lease.held || lease.lastActivity <= lease.lastRenew || now - lease.lastRenew < lease.renewEveryMs) return;
+    lease.lastRenew = now;
+    lease.held = await api('POST', `/ops/queue/${lease.held.id}/renew`);
+    showHolder();
+  }
+
   async function refreshHolder() {
-    let mine;
+    let queue;
     try {
-      mine = (await api('GET', '/ops/queue?limit=1')).mine.find((a) => a.orderId === id);
+      queue = await api('GET', '/ops/queue?limit=1');
     } catch {
       return;
     }
-    if (!mine) {
-      mount(holder);
+    lease.renewEveryMs = Math.min(RENEW_EVERY_MS, (queue.policy.leaseSeconds * 1000) / 3);
+    const mine = queue.mine.find((a) => a.orderId === id);
+    const lapsed = lease.held && !mine && !lease.finishing;
+    lease.held = mine;
+    if (lapsed) {
+      mount(
+        holder,
+        h('div', { id: 'holder-lapsed', class: 'card holder lapsed' }, 'Your hold on this order lapsed (no activity here for the lease); it is back in the work queue.'),
+      );
       return;
     }
-    if (Date.now() - lastRenew > RENEW_EVERY_MS) {
-      lastRenew = Date.now();
-      mine = await api('POST', `/ops/queue/${mine.id}/renew`).catch(() => mine);
+    if (!mine) {
+      if (!holder.querySelector('#holder-lapsed')) mount(holder);
+      return;
     }
+    await renewIfActive().catch(() => {});
+    showHolder();
+  }
+
+  function showHolder() {
+    const mine = lease.held;
+    if (!mine) return;
     const finish = (action) => async () => {
+      lease.finishing = true;
       try {
         await api('POST', `/ops/queue/${mine.id}/${action}`);
         location.hash = '#/queue';
       } catch (error) {
+        lease.finishing = false;
         mount(holder, failureBox(error));
       }
     };
@@ -96,10 +137,12 @@ export async function renderOrder(root, [id]) {
       holder,
       h(
         'div',
-        { class: 'card holder' },
+        { class: 'card holder', dataset: { leaseUntil: mine.leaseUntil } },
         `You hold this order from the work queue (${mine.reason.replaceAll('_', ' ')}); lease until `,
         time(mine.leaseUntil),
-        ' ',
+        ' — kept while you work here. ',
+        // Any click in the view counts as activity; this one is for an operator who is only reading.
+        h('button', { id: 'queue-keep', type: 'button', title: 'renews the lease' }, 'Keep it'),
         h('button', { id: 'queue-done', type: 'button', onclick: finish('done') }, 'Done'),
         h('button', { id: 'queue-release', type: 'button', onclick: finish('release') }, 'Give back'),
       ),
@@ -172,12 +215,30 @@ function paymentsTable(billing, payments) {
   ];
 }
 
-function itemsTable(items) {
+/** Each line at the price agreed with its provider (its sub-order's quote), and what the customer asked when that differs. */
+function itemsTable(items, subs) {
+  const agreed = (item) => subs.find((s) => s.key === item.provider)?.items.find((line) => line.sku === item.sku)?.unitPrice ?? null;
   return h(
     'table',
-    {},
-    h('thead', {}, h('tr', {}, ['Provider', 'SKU', 'Qty', 'Unit price'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, items.map((i) => h('tr', {}, h('td', {}, i.provider), h('td', {}, i.sku), h('td', { class: 'num' }, i.quantity), h('td', { class: 'num' }, i.unitPrice ?? 'quoted')))),
+    { id: 'items' },
+    h('thead', {}, h('tr', {}, ['Provider', 'SKU', 'Qty', 'Unit price', 'Customer asked'].map((t) => h('th', {}, t)))),
+    h(
+      'tbody',
+      {},
+      items.map((i) => {
+        const price = agreed(i);
+        const changed = price !== null && i.unitPrice !== null && price !== i.unitPrice;
+        return h(
+          'tr',
+          {},
+          h('td', {}, i.provider),
+          h('td', {}, i.sku),
+          h('td', { class: 'num' }, i.quantity),
+          h('td', { class: `num${changed ? ' changed' : ''}` }, price ?? 'not quoted yet'),
+          h('td', { class: 'num' }, i.unitPrice ?? 'to be quoted'),
+        );
+      }),
+    ),
   );
 }
 
