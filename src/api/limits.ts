@@ -26,8 +26,9 @@ function hasBody(req: express.Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
-/** Every request body is JSON: anything else is a clear 415 instead of an empty body and a confusing 400. */
 /**
+ * Every request body is JSON: anything else is a clear 415 instead of an empty body and a confusing 400.
+ *
  * The loyalty API follows its own contract (specs/loyalty-api.md): its order upload is
  * `text/plain`, and a call without a valid token answers 401 and a malformed body 400,
  * whatever its content type — so the JSON-only rule does not apply under /api/user/.
