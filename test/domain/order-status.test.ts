@@ -45,10 +45,10 @@ describe('order status (deriveOrderStatus)', () => {
   describe('the state machine', () => {
     const RANK: Partial<Record<SubOrderStatus, number>> = { PENDING: 0, PLACED: 1, ACCEPTED: 2, IN_PROGRESS: 3, IN_DELIVERY: 4, DELIVERED: 5 };
     const FORWARD: SubOrderStatus[] = ['PENDING', 'PLACED', 'ACCEPTED', 'IN_PROGRESS', 'IN_DELIVERY', 'DELIVERED'];
-    type Step = { kind: 'advance' | 'delay' | 'fail' | 'retry' | 'operator-delay'; sub: number };
+    type Step = { kind: 'advance' | 'delay' | 'fail' | 'retry' | 'operator-delay' | 'fail-over'; sub: number };
     const steps = fc.array(
-      fc.record({ kind: fc.constantFrom<Step['kind']>('advance', 'advance', 'advance', 'delay', 'fail', 'retry', 'operator-delay'), sub: fc.nat(2) }),
-      { maxLength: 40 },
+      fc.record({ kind: fc.constantFrom<Step['kind']>('advance', 'advance', 'advance', 'delay', 'fail', 'retry', 'operator-delay', 'fail-over'), sub: fc.nat(2) }),
+      { maxLength: 60, size: 'max' },
     );
 
     /** Plays provider reports and operator moves on 1–3 sub-orders the way the workflow applies them; returns the statuses seen. */
@@ -69,6 +69,12 @@ describe('order status (deriveOrderStatus)', () => {
         else if (move.kind === 'fail' && RANK[target.status]! >= 1 && target.status !== 'DELIVERED') target.status = 'FAILED';
         else if (move.kind === 'retry' && target.status === 'FAILED') target.status = 'PENDING';
         else if (move.kind === 'operator-delay') order.delayedByOperator = true;
+        else if (move.kind === 'fail-over' && target.status === 'PLACED') {
+          // SLA missed: cancelled at the provider (recorded), then moved to the alternate.
+          target.status = 'CANCELLED';
+          publish();
+          target.status = 'PENDING';
+        }
         publish();
         if (order.subOrders.every((s) => s.status === 'DELIVERED')) {
           // settleIfDelivered: wait for the rest of a bill being paid, or complete.

@@ -59,9 +59,11 @@ export function deriveOrderStatus(order: StatusInputs, rules: StatusRules = 2): 
   const subs = order.subOrders;
   if (subs.some((s) => s.status === 'FAILED')) return 'ACTION_REQUIRED';
   if (order.delayedByOperator || subs.some((s) => s.delayed)) return 'DELAYED';
-  const open = subs.filter((s) => !isSubOrderClosed(s.status));
   // Everything delivered, the outcome not yet decided: still the last step before the end, never back.
-  if (rules === 2 && open.length === 0 && subs.some((s) => s.status === 'DELIVERED')) return 'IN_DELIVERY';
+  if (rules === 2 && allDelivered(subs)) return 'IN_DELIVERY';
+  // Rule 2: a sub-order cancelled while the order is open is being moved to an alternate provider
+  // (cancelled at the first, then placed anew): it is still open, so the status does not flicker.
+  const open = subs.filter((s) => (rules === 2 ? s.status !== 'DELIVERED' : !isSubOrderClosed(s.status)));
   if (open.length > 0 && open.every((s) => s.status === 'IN_DELIVERY')) return 'IN_DELIVERY';
   if (subs.some((s) => hasWorkStarted(s.status))) return 'IN_PROGRESS';
   return 'DISPATCHED';
