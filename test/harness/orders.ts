@@ -1,5 +1,7 @@
 /** Building, submitting and watching orders in tests. */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { isLegalTransition, type OrderStatus } from '../../src/domain/orders/status';
 import { testEnv } from './environment';
 import { eventually, request } from './http';
 import { startProviders } from './providers';
@@ -57,6 +59,15 @@ export async function waitForOrder(apiUrl: string, id: string, seen: (order: any
   } catch (error) {
     throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify({ status: last?.status, subOrders: last?.subOrders, history: last?.history?.map((h: any) => h.reason) })}`);
   }
+}
+
+/** The statuses an order went through, from its history; each step must be one the state machine allows. */
+export function assertLegalStatuses(history: { fromStatus: string | null; toStatus: string | null }[]): OrderStatus[] {
+  const statuses = history.filter((h) => h.toStatus).map((h) => h.toStatus as OrderStatus);
+  for (let i = 1; i < statuses.length; i++) {
+    assert.ok(isLegalTransition(statuses[i - 1]!, statuses[i]!), `illegal ${statuses[i - 1]} → ${statuses[i]} in ${statuses.join(' → ')}`);
+  }
+  return statuses;
 }
 
 /** An order parked until its customer confirms the quoted prices (nothing moves it meanwhile). */

@@ -10,10 +10,11 @@ import { testEnv } from './environment';
 
 export const HISTORIES_DIR = path.join(__dirname, '..', 'replay', 'histories');
 
-export async function recordHistory(name: string, workflowId: string): Promise<void> {
+/** The latest run's history, or `runId`'s (e.g. one that continued as new). */
+export async function recordHistory(name: string, workflowId: string, runId?: string): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
-  const handle = testEnv().client.workflow.getHandle(workflowId);
-  await handle.result();
+  await testEnv().client.workflow.getHandle(workflowId).result();
+  const handle = testEnv().client.workflow.getHandle(workflowId, runId);
   const history = await handle.fetchHistory();
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   // The same proto-JSON `temporal workflow show --output json` writes, so either can record them.

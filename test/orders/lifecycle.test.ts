@@ -11,7 +11,8 @@ import { LOYALTY_STATUSES } from '../../src/domain/loyalty/status';
 import { registerUser } from '../harness/loyalty';
 import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
-import { getOrder, orderBody, submit, waitForOrder, waitForStatus } from '../harness/orders';
+import { stateQuery } from '../../src/workflows/orders/messages';
+import { assertLegalStatuses, getOrder, orderBody, submit, waitForOrder, waitForStatus } from '../harness/orders';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { recordHistory } from '../harness/replay';
 import { operatorAuth, startServices, type ServiceOptions, type TestServices } from '../harness/services';
@@ -53,9 +54,9 @@ describe('order lifecycle', function () {
     assert.equal(quotes.length, 2);
     assert.ok(Math.abs(quotes[0]! - quotes[1]!) < 200, `quotes answered ${Math.abs(quotes[0]! - quotes[1]!)} ms apart: not in parallel`);
 
-    const statuses = done.history.filter((h: any) => h.toStatus).map((h: any) => h.toStatus);
+    const statuses = assertLegalStatuses(done.history);
     assert.deepEqual(statuses.slice(0, 2), ['RECEIVED', 'DISPATCHED']);
-    assert.equal(statuses.at(-1), 'COMPLETED');
+    assert.deepEqual(statuses.slice(-2), ['IN_DELIVERY', 'COMPLETED'], 'delivered: never back to IN_PROGRESS');
     assert.ok(statuses.includes('IN_PROGRESS'));
     const seqs = done.history.map((h: any) => h.seq);
     assert.deepEqual(seqs, seqs.map((_: number, i: number) => i + 1), 'history is complete and ordered');
@@ -80,12 +81,17 @@ describe('order lifecycle', function () {
   });
 
   it('retries provider 5xx answers and timeouts, placing each sub-order once', async () => {
-    const { sim, api } = await given({ pizza: { behavior: { prices, failNext: 3, hangNext: 1, hangMs: 3_000 } } });
+    // The quote meets a hang and three 500s; the placement a 500, then one the provider processed but whose answer was lost.
+    const faults = { place: { failNext: 1, loseAnswerNext: 1 } };
+    const { sim, api } = await given({ pizza: { behavior: { prices, failNext: 3, hangNext: 1, hangMs: 3_000, faults } } });
     const order = await submit(api, orderBody([PIZZA]));
     await waitForStatus(api, order.id, 'COMPLETED');
     assert.equal(sim.placements('pizza', order.id).length, 1);
-    const failures = sim.requests.filter((r) => r.status >= 500).length;
-    assert.ok(failures >= 3, `expected the injected failures to be seen, saw ${failures}`);
+    const placing = sim.requests.filter((r) => r.operation === 'place');
+    assert.deepEqual(placing.map((r) => r.status), [500, 0, 200], 'failed, processed with its answer lost, answered from its key');
+    assert.equal(new Set(placing.map((r) => r.idempotencyKey)).size, 1, 'every retry carried the same key');
+    const failures = sim.requests.filter((r) => r.operation === 'quote' && r.status >= 500).length;
+    assert.ok(failures >= 3, `expected the injected quote failures to be seen, saw ${failures}`);
   });
 
   it('moves a sub-order to an alternate provider when the first never accepts within its SLA', async () => {
@@ -104,7 +110,101 @@ describe('order lifecycle', function () {
     assert.equal(abandoned.length, 1);
     assert.equal(abandoned[0]!.status, 'CANCELLED', 'the late provider was told to cancel');
     assert.ok(done.history.some((h: any) => /did not accept within its SLA.*moving to pizza-express/.test(h.reason ?? '')));
+    assertLegalStatuses(done.history);
     await recordHistory('sla-failover', order.workflowId);
+  });
+
+  it('waits for an operator when a provider misses its SLA and there is no alternate, cancelling it there', async () => {
+    const { sim, api } = await given({ pizza: { behavior: { prices, acceptAfterMs: null }, config: { acceptSlaSeconds: 0.5 } } });
+    const order = await submit(api, orderBody([PIZZA]));
+    const stuck = await waitForOrder(api, order.id, (o) => o.status === 'ACTION_REQUIRED' && o.subOrders[0].status === 'FAILED', 'the sub-order to fail');
+    assert.match(stuck.subOrders[0].note, /did not accept within its SLA \(0.5 s\)/);
+    assert.equal(sim.placements('pizza', order.id)[0]!.status, 'CANCELLED');
+    assert.deepEqual(assertLegalStatuses(stuck.history), ['RECEIVED', 'DISPATCHED', 'ACTION_REQUIRED']);
+  });
+
+  describe('a provider answering a cancellation 404 (it no longer has the sub-order) or another 4xx', () => {
+    const slaMiss = (failStatus: number) => ({
+      pizza: { behavior: { prices, acceptAfterMs: null, faults: { cancel: { failNext: 99, failStatus } } }, config: { acceptSlaSeconds: 0.5, alternates: ['pizza-express'] } },
+      'pizza-express': { behavior: { prices } },
+    });
+
+    it('SLA missed, cancel answered 404: counts as cancelled, and the sub-order moves to the alternate', async () => {
+      const { sim, api } = await given(slaMiss(404));
+      const order = await submit(api, orderBody([PIZZA]));
+      const done = await waitForStatus(api, order.id, 'COMPLETED');
+      assert.equal(done.subOrders[0].provider, 'pizza-express');
+      assert.ok(done.history.some((h: any) => /pizza no longer has it/.test(h.reason ?? '')), 'the 404 is recorded');
+      assert.ok(sim.requests.some((r) => r.provider === 'pizza' && r.operation === 'cancel' && r.status === 404));
+      assertLegalStatuses(done.history);
+    });
+
+    it('SLA missed, cancel answered 422: the refusal is recorded and the sub-order waits for an operator; the order still ends cleanly', async () => {
+      const { api } = await given(slaMiss(422));
+      const order = await submit(api, orderBody([PIZZA]));
+      const stuck = await waitForOrder(api, order.id, (o) => o.status === 'ACTION_REQUIRED', 'the refusal to need an operator');
+      assert.match(stuck.subOrders[0].note, /pizza refused to cancel: .*answered 422/);
+      assert.equal(stuck.subOrders[0].provider, 'pizza', 'not moved on: pizza may still hold it');
+      const cancel = await request('POST', `${api}/orders/${order.id}/cancel`, { json: { reason: 'pizza is unreachable' }, headers: operatorAuth });
+      assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+      const handle = testEnv().client.workflow.getHandle(order.workflowId);
+      assert.deepEqual(await handle.result(), { status: 'CANCELLED', reason: 'pizza is unreachable' });
+    });
+
+    for (const [failStatus, expected] of [[404, /pizza no longer has it/], [422, /pizza refused to cancel: .*answered 422/]] as const) {
+      it(`operator cancel, compensation answered ${failStatus}: recorded on the sub-order, and the workflow ends CANCELLED`, async () => {
+        const { sim, api } = await given({ pizza: { behavior: { prices, stepMs: null } } });
+        const order = await submit(api, orderBody([PIZZA]));
+        await waitForOrder(api, order.id, (o) => o.subOrders[0]?.status === 'ACCEPTED', 'the sub-order to be accepted');
+        sim.configure('pizza', { faults: { cancel: { failNext: 99, failStatus } } });
+        const cancel = await request('POST', `${api}/orders/${order.id}/cancel`, { json: { reason: 'customer phoned' }, headers: operatorAuth });
+        assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+        const handle = testEnv().client.workflow.getHandle(order.workflowId);
+        assert.deepEqual(await handle.result(), { status: 'CANCELLED', reason: 'customer phoned' });
+        const done = await getOrder(api, order.id);
+        assert.equal(done.subOrders[0].status, failStatus === 404 ? 'CANCELLED' : 'FAILED');
+        assert.match(done.subOrders[0].note, expected);
+        assert.ok(done.history.some((h: any) => expected.test(h.reason ?? '')));
+      });
+    }
+  });
+
+  it('cancels a placement whose answer was lost before failing over: only the alternate delivers', async () => {
+    const { sim, api } = await given({
+      // pizza creates every placement but its answers never arrive (200 ms client timeout, 5 attempts).
+      pizza: {
+        behavior: { prices, stepMs: null, hangMs: 2_000, faults: { place: { loseAnswerNext: 5 } } },
+        config: { timeoutMs: 200, alternates: ['pizza-express'] },
+      },
+      'pizza-express': { behavior: { prices, stepMs: null } },
+    });
+    const order = await submit(api, orderBody([PIZZA]));
+    const moved = await waitForOrder(api, order.id, (o) => o.subOrders[0]?.provider === 'pizza-express' && o.subOrders[0].status === 'ACCEPTED', 'the failover', 30_000);
+    assert.match(moved.subOrders[0].note, /placing with pizza failed/);
+    const orphan = await eventually(async () => {
+      const [placed] = sim.placements('pizza', order.id);
+      return placed?.status === 'CANCELLED' ? placed : undefined;
+    }, 15_000, 'the abandoned placement to be cancelled at pizza');
+    const cancels = sim.requests.filter((r) => r.provider === 'pizza' && r.operation === 'cancelPlacement');
+    assert.deepEqual(cancels.map((r) => [r.path, r.status]), [[`/placements/${encodeURIComponent(orphan.idempotencyKey)}/cancel`, 200]]);
+
+    // The abandoned placement's late webhook is acknowledged, so the provider stops retrying.
+    const event = JSON.stringify({ eventId: 'orphan-1', orderId: order.id, providerOrderId: orphan.providerOrderId, status: 'IN_PROGRESS' });
+    const secret = sim.behavior('pizza').webhookSecret!;
+    const late = await eventually(async () => {
+      const answer = await request('POST', `${api}/providers/pizza/events`, { body: event, headers: { 'content-type': 'application/json', 'x-signature': signatureOf(secret, event) } });
+      return answer.status === 200 ? answer : undefined; // 409 only until the workflow learnt the orphan's id from the cancel
+    });
+    assert.equal(late.body.outcome, 'ignored');
+
+    const [kept] = sim.placements('pizza-express', order.id);
+    sim.advance(kept!.providerOrderId, 'DELIVERED');
+    const done = await waitForStatus(api, order.id, 'COMPLETED');
+    assert.deepEqual(done.subOrders.map((s: any) => [s.provider, s.status]), [['pizza-express', 'DELIVERED']]);
+    assert.deepEqual(sim.placements('pizza', order.id).map((p) => p.status), ['CANCELLED'], 'pizza delivers nothing');
+    assert.ok(done.history.some((h: any) => /cancelled the abandoned placement \(attempt 1\) at pizza/.test(h.reason ?? '')));
+    assertLegalStatuses(done.history);
+    await recordHistory('failover-abandoned-placement-cancelled', order.workflowId);
   });
 
   it('waits for an operator when no provider can take a sub-order, and an operator retry finishes it', async () => {
@@ -115,12 +215,20 @@ describe('order lifecycle', function () {
     assert.match(stuck.subOrders[0].note, /rejected/);
 
     sim.configure('pizza', { reject: false });
-    const retried = await request('POST', `${api}/orders/${order.id}/sub-orders/pizza/retry`, { headers: operatorAuth });
+    const retried = await request('POST', `${api}/orders/${order.id}/sub-orders/pizza/retry`, {
+      json: { reason: 'pizza is taking orders again' },
+      headers: operatorAuth,
+    });
     assert.equal(retried.status, 200, JSON.stringify(retried.body));
     const done = await waitForStatus(api, order.id, 'COMPLETED');
     assert.equal(done.subOrders[0].attempt, 2);
     assert.equal(sim.placements('pizza', order.id).length, 2, 'one rejected placement, one retried');
-    assert.ok(done.history.some((h: any) => h.actor === 'operator:test-operator' && h.kind === 'action'));
+    const action = done.history.find((h: any) => h.actor === 'operator:test-operator' && h.kind === 'action');
+    assert.equal(action?.reason, 'pizza is taking orders again');
+    // The failed attempt is cancelled by its key, in case the provider still holds it.
+    const [first] = sim.placements('pizza', order.id);
+    assert.ok(sim.requests.some((r) => r.operation === 'cancelPlacement' && r.path === `/placements/${encodeURIComponent(first!.idempotencyKey)}/cancel`));
+    assert.deepEqual(assertLegalStatuses(done.history).slice(0, 4), ['RECEIVED', 'DISPATCHED', 'ACTION_REQUIRED', 'DISPATCHED']);
   });
 
   it('fails an order that overruns its deadline and cancels what providers hold', async () => {
@@ -190,6 +298,8 @@ describe('order lifecycle', function () {
 
     const confirm = await request('POST', `${api}/orders/${order.id}/confirm`, { headers: { 'x-customer-id': order.customerId } });
     assert.deepEqual([confirm.status, confirm.body.status], [200, 'DISPATCHED']);
+    const confirmed = (await getOrder(api, order.id)).history.find((h: any) => h.kind === 'action');
+    assert.deepEqual([confirmed.actor, confirmed.reason], [`customer:${order.customerId}`, 'quoted prices confirmed']);
     const placed = await eventually(async () => sim.placements('pizza', order.id)[0]);
     sim.advance(placed.providerOrderId, 'IN_PROGRESS');
     await waitForStatus(api, order.id, 'IN_PROGRESS');
@@ -227,20 +337,31 @@ describe('order lifecycle', function () {
     assert.equal(cancelled.history.filter((h: any) => h.toStatus).at(-1).actor, `customer:${other.customerId}`);
   });
 
-  it('does not let providers start work before consumables are issued (the gate)', async () => {
-    const { sim, api } = await given({ pizza: { behavior: { prices, stepMs: 100 } } });
+  it('places nothing with providers before consumables are issued (the gate), then runs as usual', async () => {
+    const { sim, api } = await given({ pizza: { behavior: { prices, latencyMs: 300 } } });
     const order = await submit(api, orderBody([PIZZA], { requiresGate: true }));
-    await eventually(async () => (sim.webhooks.some((w) => w.status === 'IN_PROGRESS' && w.answer === 409) ? true : undefined));
-    const waiting = await waitForOrder(api, order.id, (o) => o.subOrders[0].status !== 'PLACED', 'the acceptance to be visible');
-    assert.equal(waiting.status, 'DISPATCHED');
-    assert.equal(waiting.gate, 'closed');
-    assert.equal(waiting.subOrders[0].status, 'ACCEPTED');
+    const waiting = await waitForStatus(api, order.id, 'DISPATCHED');
+    assert.deepEqual([waiting.gate, waiting.subOrders[0].status], ['closed', 'PENDING']);
+    assert.match(waiting.history.at(-1).reason, /once consumables are issued \(gate closed\)/);
+    // Past the task that dispatched it: no placement was sent, nor is one under way.
+    const handle = testEnv().client.workflow.getHandle(order.workflowId);
+    const { state } = await handle.query(stateQuery);
+    assert.deepEqual(state.subOrders.map((s) => s.status), ['PENDING']);
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    assert.deepEqual(pending.map((a) => a.activityType?.name), []);
+    assert.equal(sim.requests.filter((r) => r.operation === 'place').length, 0);
 
-    const open = await request('POST', `${api}/orders/${order.id}/gate/open`, { headers: operatorAuth });
-    assert.equal(open.status, 200);
+    const open = await request('POST', `${api}/orders/${order.id}/gate/open`, { json: { reason: 'stores issued the dough' }, headers: operatorAuth });
+    assert.equal(open.status, 200, JSON.stringify(open.body));
     const done = await waitForStatus(api, order.id, 'COMPLETED');
     assert.equal(done.gate, 'open');
-    await recordHistory('gate', order.workflowId);
+    assert.equal(sim.placements('pizza', order.id).length, 1);
+    const opened = done.history.find((h: any) => h.kind === 'action');
+    assert.deepEqual([opened.actor, opened.reason], ['operator:test-operator', 'stores issued the dough']);
+    const placedAt = done.history.find((h: any) => h.reason === 'placed with pizza').seq;
+    assert.ok(placedAt > opened.seq, 'placed only after the gate opened');
+    assertLegalStatuses(done.history);
+    await recordHistory('gate-placed-once-open', order.workflowId);
   });
 
   it('treats repeated submissions with one key as one order: one workflow, one number, one placement per provider', async () => {
@@ -304,13 +425,19 @@ describe('order lifecycle', function () {
     );
     const order = await submit(api, orderBody([PIZZA, SUSHI]));
     const done = await waitForStatus(api, order.id, 'COMPLETED');
-    let runs = 0;
-    for await (const _ of testEnv().client.workflow.list({ query: `WorkflowId = '${order.workflowId}'` })) runs++;
-    assert.ok(runs >= 2, `expected continue-as-new, saw ${runs} run(s)`);
+    await testEnv().client.workflow.getHandle(order.workflowId).result();
+    const runs: { runId: string; status: string }[] = [];
+    for await (const run of testEnv().client.workflow.list({ query: `WorkflowId = '${order.workflowId}'` })) runs.push({ runId: run.runId, status: run.status.name });
+    assert.ok(runs.length >= 2, `expected continue-as-new, saw ${runs.length} run(s)`);
     assert.deepEqual(done.history.map((h: any) => h.seq), done.history.map((_: unknown, i: number) => i + 1));
     assert.equal(sim.placements('pizza', order.id).length, 1);
     assert.equal(sim.placements('sushi', order.id).length, 1);
     assert.deepEqual(done.subOrders.map((s: any) => s.status), ['DELIVERED', 'DELIVERED']);
+    assertLegalStatuses(done.history);
+    // Replays of both ends: the run that continued as new, and the last one, resumed from the carried state.
+    const continued = runs.find((run) => run.status === 'CONTINUED_AS_NEW')!;
+    await recordHistory('continued-as-new-first-run', order.workflowId, continued.runId);
+    await recordHistory('continued-as-new-last-run', order.workflowId);
   });
 
   it('registers a completed purchase of a loyalty user for points, without an upload', async () => {

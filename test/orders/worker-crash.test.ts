@@ -56,11 +56,22 @@ describe('workers killed mid-order (SIGKILL)', function () {
 
   it('is replaced by another worker; every order completes with one placement per provider', async () => {
     workers.killAll();
+    const sim = providers.simulator;
+    sim.configure('pizza', { faults: { place: { latencyMs: 500 } } }); // a wider window with placements on the wire (within the 1 s timeout)
     const first = await workers.start();
     const orders = await Promise.all(Array.from({ length: 5 }, () => submit(services.apiUrl, orderBody(items))));
-    await somePlaced(orders); // some placed, others still in flight
+    const onTheWire = await eventually(async () => {
+      const inFlight = sim.inFlight('pizza', 'place');
+      return inFlight.length ? inFlight.map((r) => r.idempotencyKey!) : undefined;
+    }, 30_000, 'a placement in flight');
     await workers.crash(first);
     await workers.start();
     await expectAllCompletedOnce(orders);
+    // Those placements were sent again by the new worker with the same key, and the provider kept one.
+    for (const key of onTheWire) {
+      const sent = sim.requests.filter((r) => r.operation === 'place' && r.idempotencyKey === key);
+      assert.ok(sent.length >= 2, `placement ${key} was in flight when the worker died, and sent ${sent.length} time(s)`);
+    }
+    sim.configure('pizza', { faults: {} });
   });
 });

@@ -70,6 +70,10 @@ export function createProviderActivities(deps: ProviderActivityDeps) {
       return adapter(request.provider).cancel(request.providerOrderId, request.idempotencyKey, request.reason);
     },
 
+    async cancelPlacementWithProvider(request: { provider: string; placementKey: string; idempotencyKey: string; reason: string }) {
+      return adapter(request.provider).cancelPlacement(request.placementKey, request.idempotencyKey, request.reason);
+    },
+
     async pollProvider({ provider, providerOrderId }: { provider: string; providerOrderId: string }) {
       return { report: await adapter(provider).status(providerOrderId) };
     },

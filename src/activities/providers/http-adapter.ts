@@ -2,7 +2,8 @@
  * The HTTP JSON provider adapter: talks to any provider implementing the protocol
  * in docs/PROVIDER-PROTOCOL.md. Errors are classified for the engine's retries:
  * network failures, timeouts and 5xx retry with back-off; 429 retries after the
- * provider's Retry-After; other 4xx are final.
+ * provider's Retry-After; other 4xx are final. A cancellation answered 404 means the
+ * provider no longer has the sub-order: nothing is left to cancel.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { formatMoney, parseMoney } from '../../domain/money';
@@ -31,6 +32,10 @@ export interface CancelResult {
   cancelled: boolean;
   /** On refusal: what the provider says the sub-order is. */
   providerStatus?: ProviderReport | undefined;
+  /** The provider answered 404: it does not have (or no longer has) the sub-order. */
+  unknownToProvider?: boolean | undefined;
+  /** A cancel by placement key tells which sub-order it was, when there was one. */
+  providerOrderId?: string | undefined;
 }
 
 /** One provider integration; the HTTP adapter is the shipped implementation. */
@@ -38,6 +43,8 @@ export interface ProviderAdapter {
   quote(items: Pick<OrderItem, 'sku' | 'quantity'>[]): Promise<Quote>;
   place(request: PlaceRequest): Promise<PlaceResult>;
   cancel(providerOrderId: string, idempotencyKey: string, reason: string): Promise<CancelResult>;
+  /** Cancels whatever a placement with `placementKey` created, or voids the key if nothing yet. */
+  cancelPlacement(placementKey: string, idempotencyKey: string, reason: string): Promise<CancelResult>;
   status(providerOrderId: string): Promise<ProviderReport | undefined>;
 }
 
@@ -87,15 +94,19 @@ export class HttpProviderAdapter implements ProviderAdapter {
   }
 
   async cancel(providerOrderId: string, idempotencyKey: string, reason: string): Promise<CancelResult> {
-    const { status, body } = await this.call(
-      'cancel',
-      'POST',
-      `/orders/${encodeURIComponent(providerOrderId)}/cancel`,
-      { reason },
-      idempotencyKey,
-      [409],
-    );
-    return status === 409 ? { cancelled: false, providerStatus: asReport(body.status) } : { cancelled: true };
+    return this.cancelAt('cancel', `/orders/${encodeURIComponent(providerOrderId)}/cancel`, idempotencyKey, reason);
+  }
+
+  async cancelPlacement(placementKey: string, idempotencyKey: string, reason: string): Promise<CancelResult> {
+    return this.cancelAt('cancelPlacement', `/placements/${encodeURIComponent(placementKey)}/cancel`, idempotencyKey, reason);
+  }
+
+  private async cancelAt(operation: string, path: string, idempotencyKey: string, reason: string): Promise<CancelResult> {
+    const { status, body } = await this.call(operation, 'POST', path, { reason }, idempotencyKey, [404, 409]);
+    const providerOrderId = typeof body.providerOrderId === 'string' ? body.providerOrderId : undefined;
+    if (status === 404) return { cancelled: true, unknownToProvider: true };
+    if (status === 409) return { cancelled: false, providerStatus: asReport(body.status), providerOrderId };
+    return { cancelled: true, providerOrderId };
   }
 
   async status(providerOrderId: string): Promise<ProviderReport | undefined> {

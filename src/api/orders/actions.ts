@@ -24,15 +24,12 @@ export function orderActionsRouter(ctx: ApiContext): Router {
   const route = (path: string, who: Who, build: ActionBuilder) =>
     router.post(path, (req, res) => act(ctx, req, res, who, build));
 
-  route('/orders/:id/confirm', 'operator-or-owner', () => ({ type: 'confirm' }));
+  route('/orders/:id/confirm', 'operator-or-owner', (req) => ({ type: 'confirm', reason: optionalReason(req) }));
   route('/orders/:id/cancel', 'operator-or-owner', (req) => ({ type: 'cancel', reason: parseInput(reasonSchema, req.body).reason }));
   route('/orders/:id/complete', 'operator', (req) => ({ type: 'complete', reason: parseInput(reasonSchema, req.body).reason }));
   route('/orders/:id/delay', 'operator', (req) => ({ type: 'markDelayed', reason: parseInput(reasonSchema, req.body).reason }));
-  route('/orders/:id/gate/open', 'operator', (req) => {
-    parseInput(optionalReasonSchema, req.body ?? {});
-    return { type: 'openGate' };
-  });
-  route('/orders/:id/sub-orders/:key/retry', 'operator', (req) => ({ type: 'retrySubOrder', subOrder: String(req.params.key) }));
+  route('/orders/:id/gate/open', 'operator', (req) => ({ type: 'openGate', reason: optionalReason(req) }));
+  route('/orders/:id/sub-orders/:key/retry', 'operator', (req) => ({ type: 'retrySubOrder', subOrder: String(req.params.key), reason: optionalReason(req) }));
   route('/orders/:id/items', 'operator-or-owner', (req) => ({ type: 'editItems', changes: lineChanges(parseInput(editItemsSchema, req.body).changes) }));
   route('/orders/:id/close', 'operator-or-owner', () => ({ type: 'close' }));
   return router;
@@ -51,21 +48,27 @@ async function act(ctx: ApiContext, req: Request, res: Response, who: Who, build
   res.json(answer);
 }
 
+/** An optional `{"reason"}` body; without one the history records what the action says (actionReason). */
+function optionalReason(req: Request): string | undefined {
+  return parseInput(optionalReasonSchema, req.body ?? {}).reason;
+}
+
 /** Wire line changes (decimal prices) → the workflow's (cents). */
 export function lineChanges(changes: { provider: string; sku: string; quantity: number; unitPrice?: string | undefined }[]) {
   return changes.map((change) => ({ ...change, unitPrice: change.unitPrice === undefined ? undefined : parseMoney(change.unitPrice) }));
 }
 
 const ACTIONS: { path: string; who: Who; summary: string; body?: z.ZodType; params?: z.ZodObject }[] = [
-  { path: '/orders/:id/confirm', who: 'operator-or-owner', summary: 'Accept the quoted prices; answers once the order is dispatched' },
+  { path: '/orders/:id/confirm', who: 'operator-or-owner', summary: 'Accept the quoted prices; answers once the order is dispatched', body: optionalReasonSchema },
   { path: '/orders/:id/cancel', who: 'operator-or-owner', summary: 'Cancel (the owner only before work started)', body: reasonSchema },
   { path: '/orders/:id/complete', who: 'operator', summary: 'Force-complete a dispatched order', body: reasonSchema },
   { path: '/orders/:id/delay', who: 'operator', summary: 'Mark the order delayed', body: reasonSchema },
-  { path: '/orders/:id/gate/open', who: 'operator', summary: 'Consumables issued: providers may start work', body: optionalReasonSchema },
+  { path: '/orders/:id/gate/open', who: 'operator', summary: 'Consumables issued: the sub-orders are placed with their providers', body: optionalReasonSchema },
   {
     path: '/orders/:id/sub-orders/:key/retry',
     who: 'operator',
-    summary: 'Place a FAILED sub-order again',
+    summary: 'Place a FAILED sub-order again (the failed attempt is cancelled at its provider)',
+    body: optionalReasonSchema,
     params: z.object({ id: orderIdSchema, key: z.string().meta({ description: 'the sub-order key (its first provider)' }) }),
   },
   { path: '/orders/:id/items', who: 'operator-or-owner', summary: 'Edit the bill: quantity changes per line (see Payments)', body: editItemsSchema },

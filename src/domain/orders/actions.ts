@@ -16,13 +16,14 @@ export interface Actor {
   id: string;
 }
 
+/** `reason` is recorded in the order's history with who acted; where it is optional, `actionReason` supplies one. */
 export type OrderAction =
-  | { type: 'confirm' }
+  | { type: 'confirm'; reason?: string | undefined }
   | { type: 'cancel'; reason: string }
   | { type: 'complete'; reason: string }
   | { type: 'markDelayed'; reason: string }
-  | { type: 'retrySubOrder'; subOrder: string }
-  | { type: 'openGate' }
+  | { type: 'retrySubOrder'; subOrder: string; reason?: string | undefined }
+  | { type: 'openGate'; reason?: string | undefined }
   | { type: 'pay'; payment: Extract<TransactionRequest, { kind: 'payment' }> }
   | { type: 'refund'; refund: Extract<TransactionRequest, { kind: 'refund' }> }
   | { type: 'editItems'; changes: LineChange[] }
@@ -31,6 +32,23 @@ export type OrderAction =
 
 /** Actions that need the quoted total: the workflow checks them again once the order is quoted. */
 export const BILLING_ACTIONS: ReadonlySet<OrderAction['type']> = new Set(['pay', 'refund', 'editItems', 'close']);
+
+/** Why, as the history records it: the caller's reason, or what the action itself says. */
+export function actionReason(action: OrderAction): string {
+  if ('reason' in action && action.reason) return action.reason;
+  switch (action.type) {
+    case 'confirm':
+      return 'quoted prices confirmed';
+    case 'openGate':
+      return 'consumables issued';
+    case 'retrySubOrder':
+      return `retry sub-order ${action.subOrder}`;
+    case 'close':
+      return 'closed as sold';
+    default:
+      return action.type;
+  }
+}
 
 export interface ActionContext {
   status: OrderStatus;
@@ -77,6 +95,7 @@ export function checkAction(order: ActionContext, action: OrderAction, actor: Ac
         ? refuse('not_dispatched', 'an order that was never dispatched cannot be completed')
         : OK;
     case 'markDelayed':
+      if (order.status === 'AWAITING_PAYMENT') return refuse('already_delivered', 'everything was delivered; the order waits for payment');
       return order.status === 'RECEIVED' || order.status === 'AWAITING_CONFIRMATION'
         ? refuse('not_dispatched', 'only a dispatched order can be delayed')
         : OK;

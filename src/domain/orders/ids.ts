@@ -14,3 +14,8 @@ export function placementKey(orderId: string, provider: string, attempt: number)
 export function cancellationKey(orderId: string, provider: string, attempt: number): string {
   return `${orderId}:${provider}:${attempt}:cancel`;
 }
+
+/** Cancelling a placement by its key (its outcome unknown): its own key, apart from a cancel by provider order id. */
+export function placementCancellationKey(orderId: string, provider: string, attempt: number): string {
+  return `${orderId}:${provider}:${attempt}:cancel-placement`;
+}

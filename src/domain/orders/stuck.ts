@@ -11,7 +11,10 @@ export type StuckThresholds = Readonly<Record<ActiveStatus, number>>;
 
 export const ACTIVE_STATUSES = ORDER_STATUSES.filter((s) => !FINAL_STATUSES.includes(s)) as ActiveStatus[];
 
-/** Defaults, in milliseconds. AWAITING_CONFIRMATION waits on a customer, so it may sit longer. */
+/**
+ * Defaults, in milliseconds. AWAITING_CONFIRMATION waits on a customer, so it may sit longer;
+ * AWAITING_PAYMENT is delivered but not paid in full, which the till should settle within half an hour.
+ */
 export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = {
   RECEIVED: 2 * 60_000,
   AWAITING_CONFIRMATION: 60 * 60_000,
@@ -20,6 +23,7 @@ export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = {
   IN_DELIVERY: 60 * 60_000,
   DELAYED: 60 * 60_000,
   ACTION_REQUIRED: 15 * 60_000,
+  AWAITING_PAYMENT: 30 * 60_000,
 };
 
 export interface StuckInput {

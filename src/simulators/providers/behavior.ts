@@ -9,6 +9,8 @@ export interface ProviderBehavior {
   /** The next N requests hang for `hangMs` (longer than the client's timeout). */
   hangNext: number;
   hangMs: number;
+  /** Faults of one kind of call only (e.g. placements), applied after the ones above. */
+  faults: Partial<Record<ProviderOperation, Partial<OperationFaults>>>;
   /** Time from placement to acceptance; 0 accepts in the placement answer; null never accepts. */
   acceptAfterMs: number | null;
   /** Reject every placement. */
@@ -23,12 +25,28 @@ export interface ProviderBehavior {
   prices: Record<string, number>;
 }
 
+/** The calls of docs/PROVIDER-PROTOCOL.md. */
+export type ProviderOperation = 'quote' | 'place' | 'status' | 'cancel' | 'cancelPlacement';
+
+export interface OperationFaults {
+  latencyMs: number;
+  /** The next N requests are answered `failStatus` without being processed. */
+  failNext: number;
+  /** Default 500; e.g. 404 or 422 to model a provider refusing a cancellation. */
+  failStatus: number;
+  /** The next N requests hang for `hangMs` without being processed, then answer 504. */
+  hangNext: number;
+  /** The next N requests are processed, but their answer is held back for `hangMs`: lost, if the caller gave up first. */
+  loseAnswerNext: number;
+}
+
 export const defaultBehavior = (): ProviderBehavior => ({
   latencyMs: 0,
   failureRate: 0,
   failNext: 0,
   hangNext: 0,
   hangMs: 10_000,
+  faults: {},
   acceptAfterMs: 0,
   reject: false,
   stepMs: 50,

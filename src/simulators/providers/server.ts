@@ -8,7 +8,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import express from 'express';
 import { formatMoney } from '../../domain/money';
 import { listen, type RunningServer } from '../../api/server';
-import { defaultBehavior, priceOf, type ProviderBehavior } from './behavior';
+import { defaultBehavior, priceOf, type OperationFaults, type ProviderBehavior, type ProviderOperation } from './behavior';
 
 const PROGRESSION = ['ACCEPTED', 'IN_PROGRESS', 'IN_DELIVERY', 'DELIVERED'] as const;
 type SimStatus = 'PENDING' | 'REJECTED' | 'CANCELLED' | (typeof PROGRESSION)[number];
@@ -26,12 +26,17 @@ export interface SimulatedOrder {
 }
 
 export interface LoggedRequest {
+  receivedAt: number;
+  /** When it was answered, or the caller went away (0 while in flight). */
   at: number;
   provider: string;
   method: string;
   path: string;
+  operation: ProviderOperation | undefined;
   idempotencyKey?: string | undefined;
+  /** The answer's status; 0 while in flight, and when no answer reached the caller (hung up, or lost). */
   status: number;
+  inFlight: boolean;
 }
 
 export interface WebhookDelivery {
@@ -49,6 +54,8 @@ export class ProviderSimulator {
   private readonly behaviors = new Map<string, ProviderBehavior>();
   private readonly orders = new Map<string, SimulatedOrder>();
   private readonly byKey = new Map<string, string>();
+  /** Placement keys cancelled before any placement with them arrived: such a placement is refused. */
+  private readonly voidedKeys = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private server?: RunningServer;
 
@@ -82,6 +89,11 @@ export class ProviderSimulator {
 
   order(providerOrderId: string): SimulatedOrder | undefined {
     return this.orders.get(providerOrderId);
+  }
+
+  /** Requests this provider has received and not yet answered. */
+  inFlight(provider: string, operation?: ProviderOperation): LoggedRequest[] {
+    return this.requests.filter((r) => r.inFlight && r.provider === provider && (!operation || r.operation === operation));
   }
 
   /** Moves a sub-order on by hand (tests), notifying our API as the provider would. */
@@ -127,13 +139,26 @@ export class ProviderSimulator {
     app.post('/p/:provider/orders/:id/cancel', (req, res) => {
       const order = this.orders.get(req.params.id);
       if (!order || order.provider !== req.params.provider) return void res.status(404).json({ error: 'unknown order' });
-      const limit = PROGRESSION.indexOf(this.behavior(order.provider).refuseCancelFrom);
-      const reached = PROGRESSION.indexOf(order.status as (typeof PROGRESSION)[number]);
-      if (order.status !== 'CANCELLED' && reached >= limit) return void res.status(409).json({ status: order.status });
-      order.status = 'CANCELLED';
-      res.json({ status: 'CANCELLED' });
+      this.cancel(order, res);
+    });
+    // Cancel by placement key: the caller never learnt the provider order id (the placement's answer was lost).
+    app.post('/p/:provider/placements/:key/cancel', (req, res) => {
+      const key = `${req.params.provider}:${req.params.key}`;
+      const known = this.byKey.get(key);
+      if (known) return void this.cancel(this.orders.get(known)!, res);
+      this.voidedKeys.add(key);
+      res.json({ status: 'CANCELLED', providerOrderId: null });
     });
     return app;
+  }
+
+  private cancel(order: SimulatedOrder, res: express.Response): void {
+    const limit = PROGRESSION.indexOf(this.behavior(order.provider).refuseCancelFrom);
+    const reached = PROGRESSION.indexOf(order.status as (typeof PROGRESSION)[number]);
+    const answer = { providerOrderId: order.providerOrderId };
+    if (order.status !== 'CANCELLED' && reached >= limit) return void res.status(409).json({ ...answer, status: order.status });
+    order.status = 'CANCELLED';
+    res.json({ ...answer, status: 'CANCELLED' });
   }
 
   /** Logging and fault injection in front of every provider endpoint. */
@@ -141,28 +166,54 @@ export class ProviderSimulator {
     const provider = String(req.params.provider);
     const behavior = this.behaviors.get(provider);
     const path = req.path; // relative to /p/<provider>; Express restores the full path later
-    res.on('finish', () =>
-      this.requests.push({
-        at: Date.now(),
-        provider,
-        method: req.method,
-        path,
-        idempotencyKey: req.header('idempotency-key'),
-        status: res.statusCode,
-      }),
-    );
+    const operation = operationOf(req.method, path);
+    const logged: LoggedRequest = {
+      receivedAt: Date.now(),
+      at: 0,
+      provider,
+      method: req.method,
+      path,
+      operation,
+      idempotencyKey: req.header('idempotency-key'),
+      status: 0,
+      inFlight: true,
+    };
+    this.requests.push(logged);
+    res.on('close', () => Object.assign(logged, { at: Date.now(), inFlight: false, status: res.writableFinished ? res.statusCode : 0 }));
     if (!behavior) return void res.status(404).json({ error: `no provider ${provider}` });
-    if (behavior.hangNext > 0) {
-      behavior.hangNext--;
+    const faults: Partial<OperationFaults> = (operation && behavior.faults[operation]) || {};
+    if (behavior.hangNext > 0 || (faults.hangNext ?? 0) > 0) {
+      if (behavior.hangNext > 0) behavior.hangNext--;
+      else faults.hangNext!--;
       await this.delay(behavior.hangMs);
       return void res.status(504).json({ error: 'simulated hang' });
     }
-    if (behavior.latencyMs) await this.delay(behavior.latencyMs);
+    const latency = behavior.latencyMs + (faults.latencyMs ?? 0);
+    if (latency) await this.delay(latency);
     if (behavior.failNext > 0 || Math.random() < behavior.failureRate) {
       if (behavior.failNext > 0) behavior.failNext--;
       return void res.status(500).json({ error: 'simulated failure' });
     }
+    if ((faults.failNext ?? 0) > 0) {
+      faults.failNext!--;
+      return void res.status(faults.failStatus ?? 500).json({ error: 'simulated failure' });
+    }
+    if ((faults.loseAnswerNext ?? 0) > 0) {
+      faults.loseAnswerNext!--;
+      this.holdAnswer(res, behavior.hangMs);
+    }
     next();
+  }
+
+  /** The request is processed as usual; its answer leaves only after `ms`, if the caller is still there. */
+  private holdAnswer(res: express.Response, ms: number): void {
+    const send = res.json.bind(res);
+    res.json = (body: unknown) => {
+      this.after(ms, () => {
+        if (!res.destroyed) send(body);
+      });
+      return res;
+    };
   }
 
   private place(req: express.Request, res: express.Response): void {
@@ -174,6 +225,7 @@ export class ProviderSimulator {
       const order = this.orders.get(known)!;
       return void res.status(200).json({ providerOrderId: order.providerOrderId, status: order.status });
     }
+    if (this.voidedKeys.has(`${provider}:${key}`)) return void res.status(409).json({ status: 'CANCELLED', error: 'this placement was cancelled' });
     const behavior = this.behavior(provider);
     const order: SimulatedOrder = {
       provider,
@@ -255,4 +307,13 @@ export class ProviderSimulator {
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => this.after(ms, resolve));
   }
+}
+
+function operationOf(method: string, path: string): ProviderOperation | undefined {
+  if (method === 'POST' && path === '/quotes') return 'quote';
+  if (method === 'POST' && path === '/orders') return 'place';
+  if (method === 'GET' && /^\/orders\/[^/]+$/.test(path)) return 'status';
+  if (method === 'POST' && /^\/orders\/[^/]+\/cancel$/.test(path)) return 'cancel';
+  if (method === 'POST' && /^\/placements\/[^/]+\/cancel$/.test(path)) return 'cancelPlacement';
+  return undefined;
 }

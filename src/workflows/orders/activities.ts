@@ -33,6 +33,7 @@ export function providerCallsFor(callTimeoutMs: number) {
     quote: quoting.quoteWithProvider,
     place: placing.placeWithProvider,
     cancel: compensating.cancelWithProvider,
+    cancelPlacement: compensating.cancelPlacementWithProvider,
     poll: polling.pollProvider,
   };
 }

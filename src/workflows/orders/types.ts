@@ -92,7 +92,23 @@ export interface SubOrderState {
   triedProviders: string[];
   /** The provider rejected the placement; the sub-order's driver moves it on. */
   rejected?: boolean | undefined;
+  /** The last report refused (work started while the gate was closed), recorded once. */
+  refusedReport?: ProviderReport | undefined;
   note?: string | undefined;
+}
+
+/**
+ * A placement given up on (failed over or retried) that the provider may still hold, e.g. one whose
+ * answer was lost: it is cancelled by its idempotency key before the order ends.
+ */
+export interface AbandonedPlacement {
+  subOrder: string;
+  provider: string;
+  attempt: number;
+  /** Known when the placement was answered, or once the provider's cancel answer names it. */
+  providerOrderId?: string | undefined;
+  reason: string;
+  status: 'cancelling' | 'cancelled' | 'refused';
 }
 
 export type HistoryKind = 'status' | 'action' | 'sub-order' | 'provider-report' | 'payment';
@@ -125,6 +141,8 @@ export interface OrderState {
   unflushedHistory: HistoryEntry[];
   nextSeq: number;
   version: number;
+  /** Placements being (or already) cancelled because another attempt replaced them; absent in runs before they existed. */
+  abandoned?: AbandonedPlacement[] | undefined;
   /** Recent provider event ids, so a redelivered webhook is applied once. */
   seenEventIds: string[];
   /** Bill edits since the quote (added to `total`), payments and refunds: the ledger's source of truth. */

@@ -21,6 +21,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  DeterminismViolationError,
   log,
   patched,
   setHandler,
@@ -29,17 +30,19 @@ import {
 import { withLuhnCheckDigit } from '../../domain/loyalty/luhn';
 import { enrolPurchaseForAccrual } from '../loyalty/hook';
 import { formatMoney } from '../../domain/money';
-import { BILLING_ACTIONS, checkAction, type Actor, type OrderAction } from '../../domain/orders/actions';
+import { actionReason, BILLING_ACTIONS, checkAction, type Actor, type OrderAction } from '../../domain/orders/actions';
 import { billLines, billTotal, priceEdit } from '../../domain/orders/bill';
 import { checkSequence, trimLog, type CommandRef } from '../../domain/orders/device-commands';
 import { balanceDue, compensatingRefunds, findRepeat, type Transaction, type TransactionRequest } from '../../domain/payments';
-import { deriveOrderStatus, allDelivered, type OrderOutcome, type OrderStatus } from '../../domain/orders/status';
+import { allDelivered, awaitsPayment, deriveOrderStatus, type OrderOutcome, type OrderStatus } from '../../domain/orders/status';
 import { applyProviderReport, isLiveAtProvider, type ProviderReport } from '../../domain/orders/sub-orders';
-import { cancellationKey, placementKey } from '../../domain/orders/ids';
+import { cancellationKey, placementCancellationKey, placementKey } from '../../domain/orders/ids';
 import { actSignal, actUpdate, providerEventUpdate, REFUSAL_TYPE, stateQuery } from './messages';
+import type { CancelResult } from '../../activities/providers/http-adapter';
 import { Projector } from './projector';
 import { providerCallsFor, readModel } from './activities';
 import type {
+  AbandonedPlacement,
   ActionRequest,
   ActionResult,
   HistoryEntry,
@@ -66,11 +69,18 @@ class OrderProcess {
   private readonly resumed: boolean;
   /** Provider calls under way; continue-as-new waits for none. */
   private callsInFlight = 0;
+  /**
+   * Runs that began with the `order-lifecycle-v2` marker (every run started since) get: the status
+   * that never steps back from IN_DELIVERY, placements only once the gate is open, abandoned placements
+   * cancelled by their key, and AWAITING_PAYMENT. Replays of runs recorded before take the old paths.
+   */
+  private readonly v2: boolean;
 
   constructor(
     private readonly input: OrderWorkflowInput,
     carried?: OrderState,
   ) {
+    this.v2 = patched('order-lifecycle-v2');
     this.resumed = carried !== undefined;
     this.state = carried ? withBillingDefaults(carried) : {
       phase: 'received',
@@ -93,11 +103,12 @@ class OrderProcess {
   }
 
   get status(): OrderStatus {
-    return deriveOrderStatus(this.state);
+    return deriveOrderStatus(this.state, this.v2 ? 2 : 1);
   }
 
   async run(): Promise<OrderResult> {
     void this.watchDeadline();
+    if (this.v2) void this.collectPayment();
     if (!this.resumed) {
       this.record({ kind: 'status', actor: 'system', reason: 'order received' });
       await this.learnProviders();
@@ -105,12 +116,14 @@ class OrderProcess {
       await this.awaitConfirmationIfNeeded();
       if (!this.state.outcome) this.dispatch();
     }
+    for (const placement of this.abandoned()) if (placement.status === 'cancelling') this.cancelAbandoned(placement);
     const drivers = this.state.subOrders.map((sub) => this.drive(sub));
 
     await condition(() => this.decided() || this.shouldContinueAsNew());
     if (!this.decided()) return this.continueAsNew(drivers);
     await Promise.all(drivers);
     await this.compensate();
+    if (!this.abandonedSettled()) await condition(() => this.abandonedSettled());
     await this.earnLoyaltyPoints();
     this.state.phase = 'closed';
     await condition(allHandlersFinished);
@@ -176,30 +189,52 @@ class OrderProcess {
   // ── 4. dispatch: each sub-order is driven by its own loop ────────────────────────────────
   private dispatch(): void {
     this.state.phase = 'dispatched';
-    this.record({ kind: 'status', actor: 'system', reason: `dispatching to ${this.state.subOrders.length} provider(s)` });
+    const count = this.state.subOrders.length;
+    const held = this.v2 && !this.gateOpenFor();
+    this.record({
+      kind: 'status',
+      actor: 'system',
+      reason: held ? `dispatched; placing with ${count} provider(s) once consumables are issued (gate closed)` : `dispatching to ${count} provider(s)`,
+    });
   }
 
-  /** Moves one sub-order forward until it is closed or the order is decided. Resumable from state. */
+  /**
+   * Moves one sub-order forward until it is closed or the order is decided. Resumable from state.
+   * Nothing it meets may escape as an unhandled rejection (that would fail every workflow task of
+   * the order): an unexpected error is recorded and leaves the sub-order FAILED for an operator.
+   */
   private async drive(sub: SubOrderState): Promise<void> {
     if (this.state.phase !== 'dispatched') return;
     while (!this.decided()) {
-      switch (sub.status) {
-        case 'PENDING':
-          await this.place(sub);
-          break;
-        case 'PLACED':
-          await this.awaitAcceptance(sub);
-          break;
-        case 'FAILED':
-          await condition(() => sub.status !== 'FAILED' || this.decided());
-          break;
-        case 'DELIVERED':
-        case 'CANCELLED':
-          if (allDelivered(this.state.subOrders)) this.decide('COMPLETED', SYSTEM, 'every sub-order delivered');
-          return;
-        default:
-          await this.awaitProgress(sub);
+      try {
+        if ((await this.step(sub)) === 'closed') return;
+      } catch (error) {
+        if (error instanceof DeterminismViolationError) throw error;
+        this.markFailed(sub, `driving the sub-order failed: ${messageOf(error)}`);
       }
+    }
+  }
+
+  private async step(sub: SubOrderState): Promise<'closed' | undefined> {
+    switch (sub.status) {
+      case 'PENDING':
+        // Seed 004's gate: nothing is placed (so no provider can start) before consumables are issued.
+        if (this.v2 && !this.gateOpenFor()) await condition(() => this.gateOpenFor() || this.decided());
+        else await this.place(sub);
+        return undefined;
+      case 'PLACED':
+        await this.awaitAcceptance(sub);
+        return undefined;
+      case 'FAILED':
+        await condition(() => sub.status !== 'FAILED' || this.decided());
+        return undefined;
+      case 'DELIVERED':
+      case 'CANCELLED':
+        this.settleIfDelivered();
+        return 'closed';
+      default:
+        await this.awaitProgress(sub);
+        return undefined;
     }
   }
 
@@ -222,7 +257,10 @@ class OrderProcess {
       this.record({ kind: 'sub-order', actor: 'system', reason: `placed with ${sub.provider}`, details: subDetails(sub) });
       if (placed.report) this.applyReport(sub, placed.report, 'provider:' + sub.provider);
     } catch (error) {
-      await this.failOver(sub, `placing with ${sub.provider} failed: ${(error as Error).message}`);
+      const reason = `placing with ${sub.provider} failed: ${messageOf(error)}`;
+      // Its answer may have been lost after the provider created the sub-order: cancel it there by its key.
+      this.abandon(sub, reason);
+      await this.failOver(sub, reason);
     }
   }
 
@@ -268,7 +306,7 @@ class OrderProcess {
       const { report } = await this.call(() =>
         this.calls(sub.provider).poll({ provider: sub.provider, providerOrderId: sub.providerOrderId! }),
       );
-      if (report) this.applyReport(sub, report, `provider:${sub.provider}`);
+      if (report) this.applyReport(sub, report, `provider:${sub.provider}`); // a refused report is recorded there
     } catch (error) {
       // An unreachable provider is asked again on the next tick; the SLA and deadline still run.
       log.warn('status poll failed', { provider: sub.provider, error: (error as Error).message });
@@ -289,6 +327,74 @@ class OrderProcess {
     sub.status = 'FAILED';
     sub.note = reason;
     this.record({ kind: 'sub-order', actor: 'system', reason: `${reason}; waiting for an operator`, details: subDetails(sub) });
+  }
+
+  // ── abandoned placements: replaced by another attempt, cancelled at their provider by key ──
+  private abandoned(): readonly AbandonedPlacement[] {
+    return this.state.abandoned ?? [];
+  }
+
+  /** Keeps the sub-order's current placement for cancelling by its key, in the background. */
+  private abandon(sub: SubOrderState, reason: string): void {
+    if (!this.v2 || this.abandoned().some((p) => p.subOrder === sub.key && p.attempt === sub.attempt)) return;
+    const placement: AbandonedPlacement = {
+      subOrder: sub.key,
+      provider: sub.provider,
+      attempt: sub.attempt,
+      providerOrderId: sub.providerOrderId,
+      reason,
+      status: 'cancelling',
+    };
+    (this.state.abandoned ??= []).push(placement);
+    this.cancelAbandoned(placement);
+  }
+
+  /** Retried like compensation, until the provider answers; continue-as-new and the order's end wait for it. */
+  private cancelAbandoned(placement: AbandonedPlacement): void {
+    const { provider, attempt } = placement;
+    const what = `the abandoned placement (attempt ${attempt}) at ${provider}`;
+    void this.call(async () => {
+      let note: string;
+      try {
+        const result = await this.calls(provider).cancelPlacement({
+          provider,
+          placementKey: placementKey(this.input.orderId, provider, attempt),
+          idempotencyKey: placementCancellationKey(this.input.orderId, provider, attempt),
+          reason: placement.reason,
+        });
+        placement.providerOrderId = result.providerOrderId ?? placement.providerOrderId;
+        placement.status = result.cancelled ? 'cancelled' : 'refused';
+        note = result.cancelled
+          ? `cancelled ${what}${placement.providerOrderId ? ` (${placement.providerOrderId})` : ': nothing had been placed'}`
+          : `${provider} refused to cancel ${what} (it reports ${result.providerStatus ?? 'nothing'})`;
+      } catch (error) {
+        placement.status = 'refused';
+        note = `${provider} refused to cancel ${what}: ${messageOf(error)}`;
+      }
+      this.record({ kind: 'sub-order', actor: 'system', reason: note, details: { subOrder: placement.subOrder, provider, attempt, abandoned: placement.status } });
+    });
+  }
+
+  private abandonedSettled(): boolean {
+    return this.abandoned().every((p) => p.status !== 'cancelling');
+  }
+
+  // ── everything delivered: complete, or wait for the rest of a bill being paid ─────────────
+  private settleIfDelivered(): void {
+    if (!allDelivered(this.state.subOrders) || this.state.phase !== 'dispatched') return;
+    const bill = { transactions: this.state.transactions.length, createdByDevice: this.input.origin !== undefined, balanceDue: this.balanceDue() };
+    if (this.v2 && awaitsPayment(bill)) {
+      this.state.phase = 'awaiting-payment';
+      this.record({ kind: 'status', actor: 'system', reason: `every sub-order delivered; waiting for the ${formatMoney(bill.balanceDue)} still due` });
+      return;
+    }
+    this.decide('COMPLETED', SYSTEM, 'every sub-order delivered');
+  }
+
+  /** Seed 002: closed as sold when fully paid, by the payment (or edit) that leaves nothing due. */
+  private async collectPayment(): Promise<void> {
+    await condition(() => this.decided() || (this.state.phase === 'awaiting-payment' && this.balanceDue() <= 0));
+    if (!this.decided()) this.decide('COMPLETED', SYSTEM, 'every sub-order delivered and paid in full');
   }
 
   // ── 5. settle: messages from operators, customers and providers ─────────────────────────
@@ -373,17 +479,17 @@ class OrderProcess {
   private act({ action, actor }: ActionRequest): ActionResult {
     if (action.type === 'pay' || action.type === 'refund' || action.type === 'editItems') return this.bill(action, actor);
     const who = actorName(actor);
-    const reason = 'reason' in action ? action.reason : undefined;
+    const reason = actionReason(action);
     this.record({ kind: 'action', actor: who, reason, details: { action: action.type } });
     switch (action.type) {
       case 'confirm':
         this.state.confirmed = true;
         break;
       case 'cancel':
-        this.decide('CANCELLED', actor, reason!);
+        this.decide('CANCELLED', actor, reason);
         break;
       case 'complete':
-        this.decide('COMPLETED', actor, reason!);
+        this.decide('COMPLETED', actor, reason);
         break;
       case 'markDelayed':
         this.state.delayedByOperator = true;
@@ -394,6 +500,8 @@ class OrderProcess {
         break;
       case 'retrySubOrder': {
         const sub = this.state.subOrders.find((s) => s.key === action.subOrder)!;
+        // The failed attempt may still live at the provider (e.g. it refused to cancel): cancel it there.
+        this.abandon(sub, `${who} retried the sub-order`);
         Object.assign(sub, { status: 'PENDING', attempt: sub.attempt + 1, providerOrderId: undefined, note: undefined });
         this.record({ kind: 'sub-order', actor: who, reason: `retry with ${sub.provider}`, details: subDetails(sub) });
         break;
@@ -463,18 +571,29 @@ class OrderProcess {
     return balanceDue(this.total(), this.state.transactions);
   }
 
+  /** The sub-order an event is about: the same provider and provider order id (ids are only unique per provider). */
+  private subOrderOf(event: ProviderEvent): SubOrderState | undefined {
+    return this.state.subOrders.find((s) => s.providerOrderId === event.providerOrderId && s.provider === event.provider);
+  }
+
   private validateProviderEvent(event: ProviderEvent): void {
     if (this.state.seenEventIds.includes(event.eventId)) return;
-    const sub = this.state.subOrders.find((s) => s.providerOrderId === event.providerOrderId && s.provider === event.provider);
+    const sub = this.subOrderOf(event);
+    if (!sub && this.isAbandoned(event)) return; // answered "ignored", so the provider stops retrying
     if (!sub) throw refusal('unknown_sub_order', `no sub-order ${event.providerOrderId} of ${event.provider}`, this.status);
     const outcome = applyProviderReport(sub.status, event.report, this.gateOpenFor());
     if (outcome.kind === 'refused') throw refusal(outcome.code, outcome.reason, this.status);
   }
 
+  private isAbandoned(event: ProviderEvent): boolean {
+    return this.abandoned().some((p) => p.provider === event.provider && p.providerOrderId === event.providerOrderId);
+  }
+
   private onProviderEvent(event: ProviderEvent): ProviderEventResult {
     if (this.state.seenEventIds.includes(event.eventId)) return { outcome: 'duplicate', status: this.status };
     this.state.seenEventIds = [...this.state.seenEventIds, event.eventId].slice(-MAX_REMEMBERED_EVENTS);
-    const sub = this.state.subOrders.find((s) => s.providerOrderId === event.providerOrderId)!;
+    const sub = this.subOrderOf(event);
+    if (!sub) return { outcome: 'ignored', status: this.status, reason: 'this placement was abandoned and is cancelled' };
     const ignored = this.applyReport(sub, event.report, `provider:${event.provider}`);
     return ignored ? { outcome: 'ignored', status: this.status, reason: ignored } : { outcome: 'applied', status: this.status };
   }
@@ -499,19 +618,33 @@ class OrderProcess {
         sub.note = `${sub.provider} reported ${report}`;
         break;
       case 'ignored':
+        return outcome.reason;
       case 'refused':
+        this.recordRefusal(sub, report, actor, outcome.reason);
         return outcome.reason;
     }
     this.record({ kind: 'provider-report', actor, reason: report, details: subDetails(sub) });
     return undefined;
   }
 
+  /**
+   * A polled (or cancel-answered) report of work started while the gate is closed is refused and
+   * recorded once per report. Webhook reports are refused before this (409; the provider retries).
+   * Runs before this existed switch it on when they first meet such a report (patched()).
+   */
+  private recordRefusal(sub: SubOrderState, report: ProviderReport, actor: string, reason: string): void {
+    if (sub.refusedReport === report || !(this.v2 || patched('record-refused-reports'))) return;
+    sub.refusedReport = report;
+    this.record({ kind: 'provider-report', actor, reason: `refused ${report}: ${reason}`, details: subDetails(sub) });
+  }
+
   private gateOpenFor(): boolean {
     return !this.input.requiresGate || this.state.gateOpen;
   }
 
+  /** The deadline is for fulfilment: an order whose providers all delivered is not failed by it. */
   private async watchDeadline(): Promise<void> {
-    const settled = await condition(() => this.decided(), Math.max(this.msUntilDeadline(), 1));
+    const settled = await condition(() => this.decided() || this.state.phase === 'awaiting-payment', Math.max(this.msUntilDeadline(), 1));
     if (!settled) this.decide('FAILED', SYSTEM, 'overall deadline passed');
   }
 
@@ -524,24 +657,35 @@ class OrderProcess {
     for (const refund of compensatingRefunds(this.state.transactions)) {
       this.recordTransaction({ kind: 'refund', ...refund, reason: this.state.outcomeReason }, actorName(SYSTEM));
     }
-    const live = this.state.subOrders.filter((sub) => isLiveAtProvider(sub.status));
-    await Promise.all(live.map((sub) => this.cancelAtProvider(sub, this.state.outcomeReason ?? 'order closed')));
+    // A FAILED sub-order may still be held by its provider (e.g. it refused an earlier cancel): ask again.
+    const held = (sub: SubOrderState) => isLiveAtProvider(sub.status) || (this.v2 && sub.status === 'FAILED' && sub.providerOrderId !== undefined);
+    await Promise.all(this.state.subOrders.filter(held).map((sub) => this.cancelAtProvider(sub, this.state.outcomeReason ?? 'order closed')));
   }
 
-  /** Returns whether the provider cancelled; a refusal carries its current status, which is applied. */
+  /**
+   * Returns whether the provider cancelled (a 404 — it no longer has the sub-order — counts as
+   * cancelled); a 409 refusal carries its current status, which is applied. Any other refusal (a
+   * final 4xx) is recorded and leaves the sub-order FAILED for an operator: it never escapes.
+   */
   private async cancelAtProvider(sub: SubOrderState, reason: string): Promise<boolean> {
     if (!sub.providerOrderId) return true;
-    const result = await this.call(() =>
-      this.calls(sub.provider).cancel({
-        provider: sub.provider,
-        providerOrderId: sub.providerOrderId!,
-        idempotencyKey: cancellationKey(this.input.orderId, sub.provider, sub.attempt),
-        reason,
-      }),
-    );
+    let result: CancelResult;
+    try {
+      result = await this.call(() =>
+        this.calls(sub.provider).cancel({
+          provider: sub.provider,
+          providerOrderId: sub.providerOrderId!,
+          idempotencyKey: cancellationKey(this.input.orderId, sub.provider, sub.attempt),
+          reason,
+        }),
+      );
+    } catch (error) {
+      this.markFailed(sub, `${sub.provider} refused to cancel: ${messageOf(error)}`);
+      return false;
+    }
     if (result.cancelled) {
       sub.status = 'CANCELLED';
-      sub.note = `cancelled at ${sub.provider}: ${reason}`;
+      sub.note = result.unknownToProvider ? `${sub.provider} no longer has it (${reason})` : `cancelled at ${sub.provider}: ${reason}`;
     } else {
       sub.note = `${sub.provider} refused to cancel (it reports ${result.providerStatus ?? 'nothing'})`;
       if (result.providerStatus) this.applyReport(sub, result.providerStatus, `provider:${sub.provider}`);
@@ -643,6 +787,12 @@ function originCommand(input: OrderWorkflowInput): Pick<OrderState, 'deviceSeq' 
     deviceSeq: { [origin.deviceId]: 1 },
     commands: [{ deviceId: origin.deviceId, commandId: origin.commandId, seq: 1, type: 'create', outcome: 'applied', result, at }],
   };
+}
+
+/** An activity's failure says only "Activity task failed"; its cause says what the provider answered. */
+function messageOf(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : (error as Error).message;
 }
 
 function actorName(actor: Actor): string {
