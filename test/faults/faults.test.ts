@@ -69,9 +69,11 @@ const tillPayments = (i: number) => [
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits are bounds, not pauses: the long form gets proportionally longer ones. */
+const patience = (ms: number) => ms * Math.max(1, ORDERS / 50);
 
 describe('fault injection: nothing lost, nothing twice', function () {
-  this.timeout(15 * 60_000);
+  this.timeout(patience(15 * 60_000));
   let dir: string;
   let temporal: DevServer;
   let temporalOptions: Parameters<typeof startTemporalDevServer>[0];
@@ -235,7 +237,7 @@ describe('fault injection: nothing lost, nothing twice', function () {
       paymentSends.count++;
       const answer = answerOf(await clients.pay(apiUrl, orderId, tx.transactionId, tx.method, tx.amount));
       if (!firstAnswers.has(tx.transactionId)) firstAnswers.set(tx.transactionId, answer);
-      assert.deepEqual(answer, firstAnswers.get(tx.transactionId), `a repeat of ${tx.transactionId} got another answer`);
+      assert.deepEqual(answer, firstAnswers.get(tx.transactionId), `a repeat of ${tx.transactionId} got another answer: two recordings of one payment`);
     };
 
     /** The till: waits for the bill, pays it in two goes (each sent twice at once, and once more later), closes. */
@@ -248,6 +250,7 @@ describe('fault injection: nothing lost, nothing twice', function () {
       await sleep(Math.random() * 4_000);
       for (const tx of tillPayments(i)) await payOnce(order.id, tx);
       await clients.closeOrder(apiUrl, order.id).catch((error: Error) => {
+        if (!error.message.includes('payment_due')) throw error;
         const confirmed = tillPayments(i).map((tx) => `${tx.transactionId} (${tx.amount})`).join(' and ');
         throw new Error(`${error.message} — after the API confirmed ${confirmed}: the workflow lacks a payment the API answered 200 for`);
       });
@@ -323,13 +326,13 @@ describe('fault injection: nothing lost, nothing twice', function () {
     await killAWorker();
     phase('faults end');
 
-    const orders = await within(180_000, 'every order submitted, paid and closed', Promise.all(orderFlows));
+    const orders = await within(patience(180_000), 'every order submitted, paid and closed', Promise.all(orderFlows));
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
     try {
       const orderWorkflows = orders.map((order) => order.workflowId);
       const results = await within(
-        240_000,
+        patience(240_000),
         'every order finished',
         Promise.all(orderWorkflows.map((id) => client.workflow.getHandle(id).result())),
         () => unfinished(client, orderWorkflows),
@@ -338,13 +341,13 @@ describe('fault injection: nothing lost, nothing twice', function () {
       const numbers = [...numbersOf.values()].flat();
       const accrualWorkflows = numbers.map(accrualWorkflowId);
       const accruals = await within(
-        240_000,
+        patience(240_000),
         'every accrual settled',
         Promise.all(accrualWorkflows.map((id) => client.workflow.getHandle(id).result())),
         () => unfinished(client, accrualWorkflows),
       );
       phase('accruals settled');
-      await within(120_000, 'every withdrawal answered', Promise.all(userFlows));
+      await within(patience(120_000), 'every withdrawal answered', Promise.all(userFlows));
       // Once more, after the orders finished: the read model answers, with the first answer.
       for (const order of orders.filter((_, i) => isPaid(i))) {
         for (const tx of tillPayments(orders.indexOf(order))) await payOnce(order.id, tx);
