@@ -81,7 +81,7 @@ export async function creditsNotExactlyOnce(prisma: PrismaClient, numbers: strin
 /** Users whose running balance is not (sum of their credits − sum of their withdrawals), or whose withdrawn total is not the withdrawals'. */
 export async function balancesNotMatchingLedger(prisma: PrismaClient): Promise<unknown[]> {
   return prisma.$queryRaw<unknown[]>`
-    SELECT b.user_id, b.current_cents, b.withdrawn_cents, COALESCE(c.credited, 0) AS credited, COALESCE(w.withdrawn, 0) AS withdrawn
+    SELECT b.user_id, b.current_cents, b.withdrawn_cents, COALESCE(c.credited, 0)::bigint AS credited, COALESCE(w.withdrawn, 0)::bigint AS withdrawn
     FROM loyalty_balances b
     LEFT JOIN (SELECT user_id, SUM(amount_cents) AS credited FROM loyalty_accrual_credits GROUP BY user_id) c USING (user_id)
     LEFT JOIN (SELECT user_id, SUM(sum_cents) AS withdrawn FROM loyalty_withdrawals GROUP BY user_id) w USING (user_id)
