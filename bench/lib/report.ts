@@ -59,12 +59,51 @@ function cell(value: unknown): string {
   return String(value ?? '—');
 }
 
+/** Column headings for the figures' keys (the JSON keeps the keys). */
+const HEADINGS: Record<string, string> = {
+  ordersPerSecond: 'orders/s',
+  baselinePerSecond: 'baseline workflows/s',
+  ratioToBaseline: 'ratio',
+  events: 'history events',
+  localActivities: 'local activities',
+  baselineEvents: 'bare workflow events',
+  samplesPerRun: 'samples per run',
+  p50Ms: 'median ms',
+  p99Ms: 'p99 ms',
+  baselineP50Ms: 'baseline median ms',
+  baselineP99Ms: 'baseline p99 ms',
+  baselineReadP50Ms: 'baseline read median ms',
+  baselineReadP99Ms: 'baseline read p99 ms',
+  p50Ratio: 'median ratio',
+  p99Ratio: 'p99 ratio',
+  workersKilled: 'workers killed',
+  undisturbedSeconds: 'undisturbed s',
+  recoverySeconds: 'after kill -9 s',
+  saturatedConcurrency: 'saturated at',
+  apiIdleMiB: 'API idle MiB',
+  apiPeakMiB: 'API peak MiB',
+  apiRatio: 'API ratio',
+  workerIdleMiB: 'worker idle MiB',
+  workerPeakMiB: 'worker peak MiB',
+  workerRatio: 'worker ratio',
+  bareWorkerPeakMiB: 'bare worker peak MiB',
+  perSecond: 'per s',
+  perSecondRatio: 'per s ratio',
+  requestsPerOrder: 'requests/order',
+  rateLimited: '429s',
+  insideRetryAfterTotal: 'inside Retry-After (total)',
+  readyToCreditedP50Ms: 'ready→credited median ms',
+  readyToCreditedP99Ms: 'ready→credited p99 ms',
+  wallSeconds: 'wall s',
+  requestsRatio: 'requests ratio',
+};
+
 export function markdownTable(table: Table): string {
   const columns = [...new Set(table.rows.flatMap((row) => Object.keys(row)))];
   const lines = [
     `### ${table.title}`,
     '',
-    `| ${columns.join(' | ')} |`,
+    `| ${columns.map((c) => HEADINGS[c] ?? c).join(' | ')} |`,
     `|${columns.map(() => '---').join('|')}|`,
     ...table.rows.map((row) => `| ${columns.map((c) => cell(row[c])).join(' | ')} |`),
   ];
