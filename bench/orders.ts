@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { distribution, medianOf, progress, ratio, repeat, twoDecimals, type Table } from './lib/report';
+import { againstBaseline, distribution, medianOf, progress, ratio, repeat, twoDecimals, type Table } from './lib/report';
 import type { BenchSettings } from './lib/settings';
 import { OPERATOR_TOKEN, ROOT, sampleRss, untilPrinted, type BenchStack } from './lib/stack';
 
@@ -166,21 +166,9 @@ export async function benchOrders(stack: BenchStack, settings: BenchSettings) {
           pending.push(refusedSubmit(stack).then((ms) => baseline.push(ms)));
         }
         await Promise.all(pending);
-        const ours = distribution(latencies);
-        const bare = distribution(baseline);
-        return { ours, bare, p50Ratio: ours.p50 / bare.p50, p99Ratio: ours.p99 / bare.p99 };
+        return { ours: distribution(latencies), baseline: distribution(baseline) };
       });
-      submitLatency.push({
-        load: `${fraction * 100} %`,
-        ordersPerSecond: rate,
-        samplesPerRun: s.latencySamples,
-        p50Ms: medianOf(runs, (r) => r.ours.p50),
-        p99Ms: medianOf(runs, (r) => r.ours.p99),
-        baselineP50Ms: medianOf(runs, (r) => r.bare.p50),
-        baselineP99Ms: medianOf(runs, (r) => r.bare.p99),
-        p50Ratio: twoDecimals(medianOf(runs, (r) => r.p50Ratio)),
-        p99Ratio: twoDecimals(medianOf(runs, (r) => r.p99Ratio)),
-      });
+      submitLatency.push({ load: `${fraction * 100} %`, ordersPerSecond: rate, samplesPerRun: s.latencySamples, ...againstBaseline(runs) });
     }
 
     // 3. Read-model lag: the workflow decides COMPLETED → GET /orders/:id shows it; every GET is also timed.
@@ -203,19 +191,9 @@ export async function benchOrders(stack: BenchStack, settings: BenchSettings) {
           await sleep(2);
         }
       }
-      const lag = distribution(lags);
-      const read = distribution(reads);
-      return { lag, read, p50Ratio: lag.p50 / read.p50, p99Ratio: lag.p99 / read.p99 };
+      return { ours: distribution(lags), baseline: distribution(reads) };
     });
-    const readModelLag = {
-      samplesPerRun: s.lagSamples,
-      p50Ms: medianOf(lagRuns, (r) => r.lag.p50),
-      p99Ms: medianOf(lagRuns, (r) => r.lag.p99),
-      baselineReadP50Ms: medianOf(lagRuns, (r) => r.read.p50),
-      baselineReadP99Ms: medianOf(lagRuns, (r) => r.read.p99),
-      p50Ratio: twoDecimals(medianOf(lagRuns, (r) => r.p50Ratio)),
-      p99Ratio: twoDecimals(medianOf(lagRuns, (r) => r.p99Ratio)),
-    };
+    const readModelLag = { samplesPerRun: s.lagSamples, ...againstBaseline(lagRuns) };
 
     // 7. Memory at the saturated level vs idle.
     const memory = {

@@ -35,6 +35,23 @@ export function distribution(samples: number[]): { n: number; p50: number; p99: 
   return { n: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
+type Distribution = ReturnType<typeof distribution>;
+
+/**
+ * A latency figure against its baseline over repeated runs: the median of each run's p50 and p99 on
+ * both sides, and the median of the per-run ratios.
+ */
+export function againstBaseline(runs: { ours: Distribution; baseline: Distribution }[]) {
+  return {
+    p50Ms: medianOf(runs, (r) => r.ours.p50),
+    p99Ms: medianOf(runs, (r) => r.ours.p99),
+    baselineP50Ms: medianOf(runs, (r) => r.baseline.p50),
+    baselineP99Ms: medianOf(runs, (r) => r.baseline.p99),
+    p50Ratio: twoDecimals(medianOf(runs, (r) => r.ours.p50 / r.baseline.p50)),
+    p99Ratio: twoDecimals(medianOf(runs, (r) => r.ours.p99 / r.baseline.p99)),
+  };
+}
+
 /** Runs `run` `times` times, one after the other. */
 export async function repeat<T>(times: number, run: (index: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
@@ -72,8 +89,6 @@ const HEADINGS: Record<string, string> = {
   p99Ms: 'p99 ms',
   baselineP50Ms: 'baseline median ms',
   baselineP99Ms: 'baseline p99 ms',
-  baselineReadP50Ms: 'baseline read median ms',
-  baselineReadP99Ms: 'baseline read p99 ms',
   p50Ratio: 'median ratio',
   p99Ratio: 'p99 ratio',
   workersKilled: 'workers killed',

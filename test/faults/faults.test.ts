@@ -330,22 +330,12 @@ describe('fault injection: nothing lost, nothing twice', function () {
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
     try {
-      const orderWorkflows = orders.map((order) => order.workflowId);
-      const results = await within(
-        patience(240_000),
-        'every order finished',
-        Promise.all(orderWorkflows.map((id) => client.workflow.getHandle(id).result())),
-        () => unfinished(client, orderWorkflows),
-      );
+      const finished = <T>(what: string, workflowIds: string[]): Promise<T[]> =>
+        within(patience(240_000), what, Promise.all(workflowIds.map((id) => client.workflow.getHandle(id).result())), () => unfinished(client, workflowIds));
+      const results = await finished<{ status: string; reason?: string }>('every order finished', orders.map((order) => order.workflowId));
       phase('orders finished');
       const numbers = [...numbersOf.values()].flat();
-      const accrualWorkflows = numbers.map(accrualWorkflowId);
-      const accruals = await within(
-        patience(240_000),
-        'every accrual settled',
-        Promise.all(accrualWorkflows.map((id) => client.workflow.getHandle(id).result())),
-        () => unfinished(client, accrualWorkflows),
-      );
+      const accruals = await finished<{ status: string; accrualCents?: number }>('every accrual settled', numbers.map(accrualWorkflowId));
       phase('accruals settled');
       await within(patience(120_000), 'every withdrawal answered', Promise.all(userFlows));
       // Once more, after the orders finished: the read model answers, with the first answer.
