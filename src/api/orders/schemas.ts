@@ -1,7 +1,7 @@
 /** Request shapes of the orders API: validation and types from one zod source. */
 import { z } from 'zod';
 import { LOYALTY_STATUSES } from '../../domain/loyalty/status';
-import { formatMoney, MAX_AMOUNT_CENTS, MONEY_PATTERN, parseMoney } from '../../domain/money';
+import { formatMoney, isMoneyString, MAX_AMOUNT_CENTS, MONEY_PATTERN, parseMoney } from '../../domain/money';
 import { MAX_QUANTITY_CHANGE } from '../../domain/orders/bill';
 import { ORDER_STATUSES } from '../../domain/orders/status';
 import { detailsProblem, PAYMENT_METHODS } from '../../domain/payments';
@@ -9,7 +9,8 @@ import { detailsProblem, PAYMENT_METHODS } from '../../domain/payments';
 export const money = z
   .string()
   .regex(MONEY_PATTERN, 'an amount as a decimal string with at most two decimals, e.g. "12.50"')
-  .refine((amount) => parseMoney(amount) <= MAX_AMOUNT_CENTS, `at most ${formatMoney(MAX_AMOUNT_CENTS)}`)
+  // zod runs every check, also after the pattern failed: parse only what matched.
+  .refine((amount) => !isMoneyString(amount) || parseMoney(amount) <= MAX_AMOUNT_CENTS, `at most ${formatMoney(MAX_AMOUNT_CENTS)}`)
   .meta({ example: '12.50', description: `a decimal string with at most two decimals, at most ${formatMoney(MAX_AMOUNT_CENTS)}` });
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
