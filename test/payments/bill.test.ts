@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, sha256 } from '../../src/infra/canonical-json';
-import { actUpdate } from '../../src/workflows/orders/messages';
+import { actUpdate, stateQuery } from '../../src/workflows/orders/messages';
 import { testEnv } from '../harness/environment';
 import { eventually } from '../harness/http';
 import { getOrder, orderBody, submit, waitForStatus } from '../harness/orders';
@@ -75,6 +75,26 @@ describe('the bill: bounds, prices, idempotent edits and closes', function () {
     const paid = await pay(api, order.id, 'cash', '5.00');
     assert.deepEqual([paid.status, paid.body.balanceDue], [200, '20.00'], 'the order still takes payments');
     assert.equal((await getOrder(api, order.id)).total, '25.00');
+  });
+
+  it('refuses a malformed message sent past the API (Temporal CLI) instead of failing the workflow task forever', async () => {
+    const order = await openOrder();
+    const handle = testEnv().client.workflow.getHandle(order.workflowId);
+    // A device command whose payment is missing: the handler itself throws (a TypeError), which
+    // would fail the workflow task, retried forever; the guard refuses the update instead.
+    const malformed = { action: { type: 'pay', payment: null }, actor: operator, command: { deviceId: 'cli', commandId: 'c1', seq: 1 } };
+    await assert.rejects(
+      handle.executeUpdate(actUpdate, { args: [malformed as never] }),
+      (error: Error & { cause?: { details?: { code?: string }[] } }) => error.cause?.details?.[0]?.code === 'action_failed',
+    );
+    const unknown = await handle.executeUpdate(actUpdate, { args: [{ ...malformed, action: { type: 'explode' } } as never] });
+    assert.deepEqual([unknown.outcome, unknown.code], ['rejected', 'unknown_action'], 'an unknown action is a rejected command');
+    await handle.signal('act', { action: { type: 'pay', payment: null }, actor: operator } as never);
+    await assertNotJammed(order.workflowId);
+    const paid = await pay(api, order.id, 'cash', '5.00');
+    assert.deepEqual([paid.status, paid.body.balanceDue], [200, '20.00'], 'the order goes on');
+    const state = await handle.query(stateQuery);
+    assert.deepEqual([state.state.transactions.length, state.state.deviceSeq], [1, { cli: 1 }], 'the refused update changed nothing; the unknown action was taken');
   });
 
   it('removes only at the line\'s own price and never below what was paid', async () => {

@@ -128,5 +128,8 @@ export function checkAction(order: ActionContext, action: OrderAction, actor: Ac
     }
     case 'close':
       return checkClose(order.total, order.transactions);
+    default:
+      // Only a message sent past the API (Temporal UI, CLI) can name another action.
+      return refuse('unknown_action', `no action ${String((action as { type?: unknown }).type)}`);
   }
 }

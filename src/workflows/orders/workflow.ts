@@ -319,8 +319,9 @@ class OrderProcess {
     );
     setHandler(actSignal, (request) => {
       const legacyRules = !patched(BOUNDED_BILLING);
-      const verdict = checkAction(this.actionContext(legacyRules), request.action, request.actor);
       try {
+        // Signals come unchecked from the Temporal UI or CLI: whatever is in them, the order goes on.
+        const verdict = checkAction(this.actionContext(legacyRules), request.action, request.actor);
         if (verdict.ok) this.act(request, legacyRules);
         else this.record({ kind: 'action', actor: actorName(request.actor), reason: `refused ${request.action.type}: ${verdict.reason}` });
       } catch (error) {
