@@ -76,7 +76,7 @@ const OK: PaymentVerdict = { ok: true };
 export const MAX_TRANSACTIONS = 200;
 /** A payment's method-specific details are stored as given: at most this many keys and this much JSON. */
 export const MAX_DETAIL_KEYS = 20;
-export const MAX_DETAILS_CHARS = 1024;
+export const MAX_DETAILS_CHARS = 512;
 
 /** Why these details cannot be stored, or undefined when they can. */
 export function detailsProblem(details: Record<string, unknown> | undefined): string | undefined {

@@ -4,7 +4,7 @@ import { formatMoney, MAX_AMOUNT_CENTS } from '../../src/domain/money';
 import { checkAction, commandType, type ActionContext } from '../../src/domain/orders/actions';
 import { billLines, billTotal, MAX_ADJUSTMENTS, priceEdit, type BillState, type LineChange } from '../../src/domain/orders/bill';
 import { checkSequence, type CommandLogEntry } from '../../src/domain/orders/device-commands';
-import { findRemembered } from '../../src/domain/orders/idempotent-actions';
+import { findRemembered, MAX_REMEMBERED_ACTIONS } from '../../src/domain/orders/idempotent-actions';
 import {
   balanceDue,
   checkClose,
@@ -228,6 +228,25 @@ describe('device command sequencing', () => {
     const other = checkSequence(1, printed, { deviceId: 'd', commandId: 'c1', seq: 1, fingerprint: 'f2' });
     assert.deepEqual(other.kind === 'refused' && other.code, 'idempotency_conflict');
     assert.equal(checkSequence(2, log, { deviceId: 'd', commandId: 'c1', seq: 1, fingerprint: 'f2' }).kind, 'repeat', 'entries logged before fingerprints match');
+  });
+});
+
+describe('the billing state an order carries across continue-as-new', () => {
+  it('stays well below Temporal\'s 2 MB payload limit at every cap, filled with the largest values allowed', () => {
+    const max = (n: number) => 'x'.repeat(n);
+    const tx = (i: number): Transaction => ({
+      id: `${max(120)}${i}`, kind: 'payment', method: 'gift_card', amount: MAX_AMOUNT_CENTS, status: 'CAPTURED',
+      details: { note: max(MAX_DETAILS_CHARS - 12) }, balanceDueAfter: MAX_AMOUNT_CENTS, actor: `device:${max(60)}`, at,
+    });
+    const state = {
+      transactions: Array.from({ length: MAX_TRANSACTIONS }, (_, i) => tx(i)),
+      adjustments: Array.from({ length: MAX_ADJUSTMENTS }, (_, i) => ({ provider: max(63), sku: `${max(100)}${i}`, quantity: 10_000, unitPrice: 10_000_000, amount: MAX_AMOUNT_CENTS, actor: `device:${max(60)}`, at })),
+      // MAX_REMEMBERED_COMMANDS (200) in the workflow; each result may carry a transaction.
+      commands: Array.from({ length: 200 }, (_, i) => ({ deviceId: max(60), commandId: max(128), seq: i, fingerprint: max(64), type: 'pay', outcome: 'applied', result: { status: 'DISPATCHED', balanceDue: 1, transaction: tx(i), fingerprint: max(64) }, at })),
+      idempotentActions: Array.from({ length: MAX_REMEMBERED_ACTIONS }, () => ({ key: max(200), fingerprint: max(64), result: { status: 'DISPATCHED', balanceDue: 1, fingerprint: max(64) } })),
+    };
+    const kib = JSON.stringify(state).length / 1024;
+    assert.ok(kib < 720, `${kib.toFixed(0)} KiB`);
   });
 });
 

@@ -37,7 +37,7 @@ export interface Adjustment extends BillLine {
 /** The most one change may add or remove (the API's limit too). */
 export const MAX_QUANTITY_CHANGE = 10_000;
 /** Adjusted lines an order keeps (carried across continue-as-new); an edit beyond this is refused. */
-export const MAX_ADJUSTMENTS = 1000;
+export const MAX_ADJUSTMENTS = 500;
 
 /** What an edit is checked against besides the lines: the current total, what is paid (captured − refunded), the edits so far. */
 export interface BillState {
