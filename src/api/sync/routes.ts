@@ -166,7 +166,7 @@ async function loggedCommands(ctx: ApiContext, orderId: string, deviceId: string
   const rows = await ctx.prisma.orderCommand.findMany({ where: { orderId, deviceId, ...(commandId ? { commandId } : {}) } });
   return rows.map((row) => {
     const result = row.result as unknown as ActionResult;
-    return { deviceId, commandId: row.commandId, seq: row.seq, fingerprint: result.fingerprint, type: row.type, outcome: row.outcome as 'applied', result, at: row.at.toISOString() };
+    return { deviceId, commandId: row.commandId, seq: row.seq, fingerprint: result.fingerprint, type: row.type, outcome: row.outcome as CommandLogEntry['outcome'], result, at: row.at.toISOString() };
   });
 }
 
