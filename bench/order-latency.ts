@@ -10,7 +10,7 @@ import { testEnv, startTestEnvironment, stopTestEnvironment } from '../test/harn
 import { orderBody } from '../test/harness/orders';
 import { startProviders, type ProviderSpec } from '../test/harness/providers';
 import { operatorAuth, startServices } from '../test/harness/services';
-import { median, percentile, printTable, round, writeResults } from './lib/report';
+import { median, percentile, printTables, round, writeResults } from './lib/report';
 
 const ORDERS = Number(process.env.ORDERS ?? 10);
 const prices = { margherita: 1250, maki: 420 };
@@ -74,8 +74,9 @@ async function main() {
   } finally {
     await stopTestEnvironment();
   }
-  printTable('End-to-end latency of one order (submit → read model COMPLETED)', rows);
-  writeResults('order-latency', rows);
+  const tables = [{ title: 'End-to-end latency of one order (submit → read model COMPLETED)', rows }];
+  printTables(tables);
+  writeResults('order-latency', rows, tables);
 }
 
 main().then(

@@ -54,6 +54,7 @@ const commands: Record<string, () => Promise<void>> = {
       logger,
       providers: loadProviderRegistry(),
       operators: config.OPERATOR_TOKENS ?? new Map(),
+      devices: config.DEVICE_TOKENS ?? new Map(),
       ...apiOptionsFromConfig(config),
       tracing,
     });

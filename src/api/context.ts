@@ -18,6 +18,8 @@ export interface ApiContext {
   providers: ProviderRegistry;
   /** Operator bearer token → operator name. */
   operators: ReadonlyMap<string, string>;
+  /** Point-of-sale device bearer token → device id (DEVICE_TOKENS); none when absent. */
+  devices?: ReadonlyMap<string, string>;
   orderPolicy: { deadlineMs: number; confirmationTimeoutMs: number; historyEventLimit?: number | undefined };
   /** The work queue's rules and when an order counts as stuck (STUCK_AFTER_SECONDS). */
   queuePolicy: QueuePolicy;

@@ -12,10 +12,14 @@ export { OpenAPIRegistry };
 
 /** Security requirements, by who may call (schemes declared in src/api/openapi.ts). */
 type Security = NonNullable<RouteConfig['security']>;
-export const AUTH: Record<'none' | 'operator' | 'operatorOrCustomer' | 'provider' | 'loyaltyUser', Security> = {
+export const AUTH: Record<'none' | 'operator' | 'operatorOrCustomer' | 'staff' | 'staffOrCustomer' | 'device' | 'provider' | 'loyaltyUser', Security> = {
   none: [],
   operator: [{ operatorToken: [] }],
   operatorOrCustomer: [{ operatorToken: [] }, { customerId: [] }],
+  /** Staff: operators and point-of-sale devices (src/api/auth.ts). */
+  staff: [{ operatorToken: [] }, { deviceToken: [] }],
+  staffOrCustomer: [{ operatorToken: [] }, { deviceToken: [] }, { customerId: [] }],
+  device: [{ deviceToken: [] }],
   provider: [{ providerSignature: [] }],
   loyaltyUser: [{ loyaltyToken: [] }, { loyaltyCookie: [] }],
 };

@@ -42,6 +42,11 @@ function registerSecuritySchemes(registry: OpenAPIRegistry): void {
     scheme: 'bearer',
     description: 'An operator token from OPERATOR_TOKENS.',
   });
+  registry.registerComponent('securitySchemes', 'deviceToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A point-of-sale device's token from DEVICE_TOKENS; the device id is the token's name.",
+  });
   registry.registerComponent('securitySchemes', 'customerId', {
     type: 'apiKey',
     in: 'header',

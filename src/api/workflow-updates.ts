@@ -36,8 +36,12 @@ export async function withinUpdateDeadline<T>(ctx: ApiContext, send: () => Promi
   }
 }
 
-/** Refusal codes answered with another status than 409: closing an order that is not fully paid is `423 Locked` (seed 002). */
-const REFUSAL_HTTP_STATUS: Record<string, number> = { payment_due: 423 };
+/**
+ * Refusal codes answered with another status than 409: closing an order that is not fully paid
+ * is `423 Locked` (seed 002); `action_failed` is the workflow's guard against a bug (a handler
+ * threw), nothing the caller did wrong.
+ */
+const REFUSAL_HTTP_STATUS: Record<string, number> = { payment_due: 423, forbidden: 403, action_failed: 500 };
 
 /** Maps a refused update (or a finished workflow) to 409 with the current status; rethrows the rest. */
 export function refusalToHttp(error: unknown, lastKnownStatus: string): unknown {

@@ -89,7 +89,7 @@ export function queuePolicyFrom(config: z.infer<typeof queuePolicySchema>): Queu
   };
 }
 
-/** `name:token,name:token` — bearer tokens that identify operators. */
+/** `name:token,name:token` — bearer tokens that identify operators (OPERATOR_TOKENS) or devices (DEVICE_TOKENS: the name is the device id). */
 const operatorTokens = z
   .string()
   .regex(/^[\w.@-]+:[^\s,:]{16,}(,[\w.@-]+:[^\s,:]{16,})*$/, 'expected name:token pairs separated by commas, tokens of 16+ characters')
@@ -182,6 +182,7 @@ export const apiConfigSchema = loggingSchema.extend({
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   OPERATOR_TOKENS: operatorTokens.optional(),
+  DEVICE_TOKENS: operatorTokens.optional(),
 });
 
 export const workerConfigSchema = loggingSchema.extend({
@@ -220,6 +221,7 @@ export const devConfigSchema = loggingSchema.extend({
   ...queuePolicySchema.shape,
   QUOTE_CACHE_TTL_SECONDS: seconds.default(300),
   OPERATOR_TOKENS: operatorTokens.optional(),
+  DEVICE_TOKENS: operatorTokens.optional(),
   DATA_DIR: z.string().default('.data'),
   SIMULATOR_PORT: port.default(3100),
   TEMPORAL_PORT: port.default(7233),

@@ -8,6 +8,18 @@ export type Cents = number;
 export const MONEY_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
 const DECIMAL = MONEY_PATTERN;
 
+/**
+ * The largest amount anything on a bill may come to — a unit price, a line, a payment, an
+ * order's total: 1 000 000 000.00. Far above any real order, and it keeps every sum of
+ * a bill's lines and payments an exact (safe) integer, so no rule or answer can overflow.
+ */
+export const MAX_AMOUNT_CENTS: Cents = 100_000_000_000;
+
+/** Whole cents between 0 and MAX_AMOUNT_CENTS. */
+export function isBoundedAmount(cents: Cents): boolean {
+  return Number.isSafeInteger(cents) && cents >= 0 && cents <= MAX_AMOUNT_CENTS;
+}
+
 export function isMoneyString(text: string): boolean {
   return DECIMAL.test(text);
 }

@@ -8,7 +8,7 @@
  * terminal already took the money, so there is no authorisation step here. A refund
  * returns (part of) one captured payment, by the same method.
  */
-import { formatMoney, type Cents } from './money';
+import { formatMoney, isBoundedAmount, MAX_AMOUNT_CENTS, type Cents } from './money';
 
 export const PAYMENT_METHODS = ['cash', 'card', 'gift_card', 'voucher', 'receipt'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -41,7 +41,9 @@ export interface Ledger {
   refunded: Cents;
 }
 
-export function ledgerOf(transactions: readonly Transaction[]): Ledger {
+type Amounted = Pick<Transaction, 'kind' | 'amount'>;
+
+export function ledgerOf(transactions: readonly Amounted[]): Ledger {
   let captured = 0;
   let refunded = 0;
   for (const tx of transactions) {
@@ -51,7 +53,7 @@ export function ledgerOf(transactions: readonly Transaction[]): Ledger {
   return { captured, refunded };
 }
 
-export function balanceDue(total: Cents, transactions: readonly Transaction[]): Cents {
+export function balanceDue(total: Cents, transactions: readonly Amounted[]): Cents {
   const { captured, refunded } = ledgerOf(transactions);
   return total - captured + refunded;
 }
@@ -66,6 +68,36 @@ export function refundableOf(transactions: readonly Transaction[], paymentId: st
 
 export type PaymentVerdict = { ok: true } | { ok: false; code: string; reason: string; details?: Record<string, unknown> };
 const OK: PaymentVerdict = { ok: true };
+
+/**
+ * Payments and refunds one order keeps: its ledger is carried across continue-as-new, so it
+ * is bounded (a pay/refund cycle could otherwise grow it without end). A till's sale needs a handful.
+ */
+export const MAX_TRANSACTIONS = 200;
+/** A payment's method-specific details are stored as given: at most this many keys and this much JSON. */
+export const MAX_DETAIL_KEYS = 20;
+export const MAX_DETAILS_CHARS = 512;
+
+/** Why these details cannot be stored, or undefined when they can. */
+export function detailsProblem(details: Record<string, unknown> | undefined): string | undefined {
+  if (details === undefined) return undefined;
+  if (Object.keys(details).length > MAX_DETAIL_KEYS) return `at most ${MAX_DETAIL_KEYS} details`;
+  if (JSON.stringify(details).length > MAX_DETAILS_CHARS) return `details of at most ${MAX_DETAILS_CHARS} characters as JSON`;
+  return undefined;
+}
+
+/** The bounds every new transaction must keep (amount, details, the ledger's size), before the ledger rules. */
+export function checkLedgerBounds(transactions: readonly Transaction[], request: TransactionRequest): PaymentVerdict {
+  if (!isBoundedAmount(request.amount) || request.amount === 0) {
+    return { ok: false, code: 'invalid_amount', reason: `the amount must be positive whole cents up to ${formatMoney(MAX_AMOUNT_CENTS)}` };
+  }
+  const problem = request.kind === 'payment' ? detailsProblem(request.details) : undefined;
+  if (problem) return { ok: false, code: 'invalid_details', reason: problem };
+  if (transactions.length >= MAX_TRANSACTIONS) {
+    return { ok: false, code: 'too_many_transactions', reason: `an order takes at most ${MAX_TRANSACTIONS} payments and refunds` };
+  }
+  return OK;
+}
 
 /** A repeat of an applied transaction (same id): the original answer, or a conflict when it asks for something else. */
 export function findRepeat(

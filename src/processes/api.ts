@@ -21,9 +21,10 @@ export interface ApiProcessOptions {
   host: string;
   port: number;
   logger: Logger;
-  /** Defaults: no providers, no operators, the configuration's default order policy and work-queue rules. */
+  /** Defaults: no providers, no operators or devices, the configuration's default order policy and work-queue rules. */
   providers?: ApiContext['providers'];
   operators?: ApiContext['operators'];
+  devices?: ApiContext['devices'];
   orderPolicy?: ApiContext['orderPolicy'];
   /** The work queue's rules, including when an order counts as stuck. */
   queuePolicy?: ApiContext['queuePolicy'];
@@ -57,6 +58,7 @@ export async function startApi(options: ApiProcessOptions): Promise<RunningApi> 
     temporalUiUrl: options.temporalUiUrl,
     providers: options.providers ?? new Map(),
     operators: options.operators ?? new Map(),
+    devices: options.devices ?? new Map(),
     orderPolicy: options.orderPolicy ?? defaultOrderPolicy(),
     queuePolicy: options.queuePolicy ?? DEFAULT_QUEUE_POLICY,
     ...(options.reconcileGraceSeconds === undefined ? {} : { reconcileGraceSeconds: options.reconcileGraceSeconds }),

@@ -23,6 +23,8 @@ import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
 
 /** Only for the local sandbox; production sets OPERATOR_TOKENS. */
 export const SANDBOX_OPERATOR_TOKEN = 'sandbox-operator-token';
+/** Likewise one point-of-sale device, `till-1`, without DEVICE_TOKENS. */
+export const SANDBOX_DEVICE_TOKEN = 'sandbox-device-token-till-1';
 
 export async function runSandbox(): Promise<void> {
   const started = Date.now();
@@ -113,6 +115,7 @@ export async function runSandbox(): Promise<void> {
   const temporalUiUrl = infra.temporalUiUrl ?? config.TEMPORAL_UI_URL;
   // Without OPERATOR_TOKENS the sandbox has one operator with a well-known token (printed below).
   const operators = config.OPERATOR_TOKENS ?? new Map([[SANDBOX_OPERATOR_TOKEN, 'operator']]);
+  const devices = config.DEVICE_TOKENS ?? new Map([[SANDBOX_DEVICE_TOKEN, 'till-1']]);
   const api = await startApi({
     ...common,
     temporalUiUrl,
@@ -120,6 +123,7 @@ export async function runSandbox(): Promise<void> {
     port: config.API_PORT,
     logger: logger.child({ component: 'api' }),
     operators,
+    devices,
     ...apiOptionsFromConfig(config),
   });
   cleanup.add('api', () => api.stop());
@@ -139,6 +143,7 @@ export async function runSandbox(): Promise<void> {
       `  PostgreSQL    ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded, port ${config.EMBEDDED_POSTGRES_PORT}`}`,
       `  Providers     ${[...providers.keys()].join(', ')}${simulatorUrl ? ` (simulated at ${simulatorUrl})` : ''}`,
       config.OPERATOR_TOKENS ? '' : `  Operator      Authorization: Bearer ${SANDBOX_OPERATOR_TOKEN}`,
+      config.DEVICE_TOKENS ? '' : `  Device till-1 Authorization: Bearer ${SANDBOX_DEVICE_TOKEN} (POST /sync)`,
       `  Accrual       ${accrual.address}${accrual.simulated ? ' (simulator)' : ''}`,
       `  data          ${dataDir}`,
       'Press Ctrl-C to stop.',

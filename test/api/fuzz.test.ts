@@ -2,8 +2,11 @@
  * Property-based fuzzing of the whole API (fast-check, fixed seed): generated invalid and
  * edge-case requests — wrong types, oversized bodies, unicode, negative, huge and
  * too-precise amounts, missing or bad credentials, other customers' ids, malformed ids,
- * wrong content types — at every documented endpoint. Whatever comes in: never a 5xx,
- * every error is the JSON error shape, and a refused request changes nothing.
+ * wrong content types — at every documented endpoint. Payments, refunds, bill edits,
+ * closes and device sync also get invalid bodies with valid staff credentials, so the
+ * body is parsed and the order's workflow judges what passes validation. Whatever comes
+ * in: never a 5xx, every error is the JSON error shape, and a refused request changes
+ * nothing (the workflow's state and the read model, checked once the workflow is idle).
  * A failure prints the seed and the smallest failing request; FUZZ_SEED / FUZZ_RUNS override.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +17,8 @@ import { signatureOf } from '../../src/api/providers/webhooks';
 import { testEnv } from '../harness/environment';
 import { request } from '../harness/http';
 import { orderSnapshot, parkedOrderWorld } from '../harness/orders';
-import { OPERATOR_TOKEN, type TestServices } from '../harness/services';
+import { MONEY_PATTERN } from '../../src/domain/money';
+import { deviceAuth, OPERATOR_TOKEN, type TestServices } from '../harness/services';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -32,6 +36,8 @@ interface Case {
   body?: string;
   /** Constructed to be invalid or unauthorized: anything but a 4xx is a hole. */
   mustReject: boolean;
+  /** A sync batch of commands none of which may be taken: a 200 must refuse every one. */
+  refusesEveryCommand?: boolean;
 }
 
 let target = ''; // the owner's order, parked awaiting confirmation
@@ -151,8 +157,9 @@ function genericCases(operations: Operation[]): fc.Arbitrary<Case> {
         path: `${path}${search}`,
         headers: { ...stranger.headers, ...(body === undefined ? {} : jsonHeaders) },
         ...(body === undefined || op.method === 'GET' ? {} : { body }),
-        // A secured route refuses callers without credentials; webhooks refuse every unsigned call.
-        mustReject: op.secured && stranger.who !== 'other customer',
+        // A secured route refuses callers without credentials, webhooks every unsigned call, and
+        // another customer's credentials never reach the target order.
+        mustReject: op.secured && (stranger.who !== 'other customer' || (op.template.includes('{id}') && id === 'TARGET')),
       };
     });
 }
@@ -166,6 +173,25 @@ const targeted = (label: string, method: string, template: string, path: string,
   ...(body === undefined ? {} : { body }),
   mustReject: true,
 });
+
+/**
+ * Another customer's credentials on the target order, with bodies its owner could send: only the
+ * ownership check stands between them and a 200 (a change, for actions).
+ */
+function otherCustomerCases(operations: Operation[]): fc.Arbitrary<Case> {
+  const onOrder = operations.filter((op) => op.template.startsWith('/orders/{id}'));
+  const other = asciiJunk.filter((id) => id.trim() !== '' && id.trim() !== OWNER);
+  return fc.tuple(fc.constantFrom(...onOrder), other).map(([op, customer]) =>
+    targeted(
+      `${op.method} ${op.template} as another customer, on the target order`,
+      op.method,
+      op.template,
+      op.template.replace('{id}', target).replace('{key}', 'pizza'),
+      { ...jsonHeaders, 'x-customer-id': customer },
+      op.method === 'GET' ? undefined : json({ reason: 'not mine', transactionId: 'fuzz-other', method: 'cash', amount: '1.00', changes: [{ provider: 'pizza', sku: 'cola', quantity: 1, unitPrice: '3.00' }] }),
+    ),
+  );
+}
 
 function specificCases(): fc.Arbitrary<Case> {
   const submit = invalidOrderArb.map((order) => targeted('invalid order', 'POST', '/orders', '/orders', jsonHeaders, json(order)));
@@ -220,6 +246,105 @@ function specificCases(): fc.Arbitrary<Case> {
   return fc.oneof(submit, submitRaw, badQuery, actionBody, ownerElsewhere, signedJunk, wrongMethod);
 }
 
+// ---- payments, refunds, bill edits, close and sync, with valid staff credentials -------
+
+const notMoney = (s: string) => !MONEY_PATTERN.test(s);
+/** Amounts that are not a positive amount of at most 1 000 000 000.00 with two decimals. */
+const badAmountArb: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom('-1.00', '0', '0.00', '0.001', '1.005', '1e3', '12,50', '１２.５０', 'NaN', 'Infinity', ' 12.50', '', '-0'),
+  fc.constantFrom('1000000000.01', '999999999999.99', '9999999999999.00', `1${'0'.repeat(400)}`),
+  fc.constantFrom(12.5, -1, 0, 1e308, true, null, {}, ['1.00']),
+  unicode.filter(notMoney),
+);
+/** Unit prices that are not amounts (0.00 is a price: a free line). */
+const badPriceArb = badAmountArb.filter((price) => !(typeof price === 'string' && /^0(\.0{1,2})?$/.test(price)));
+const staffArb = fc.constantFrom<[string, Record<string, string>]>(['operator', { authorization: `Bearer ${OPERATOR_TOKEN}` }], ['device', deviceAuth('till-1')]);
+const idJunk = fc.oneof(fc.constantFrom('', ' ', 'a b', 'x'.repeat(129), 'ü', '../x', null, 42), unicode.filter((s) => !/^[A-Za-z0-9_.:@-]{1,128}$/.test(s)));
+/** Header values fetch can send (no line breaks, no non-ASCII). */
+const headerJunk = fc.oneof(fc.constantFrom('', ' ', 'x'.repeat(201)), asciiJunk.filter((s) => s.trim() === '' || s.length > 200));
+
+function billingCases(): fc.Arbitrary<Case> {
+  const staffCase = (route: string, label: string, body: unknown, extraHeaders: Record<string, string> = {}) =>
+    staffArb.map(([who, headers]) =>
+      targeted(`POST /orders/{id}/${route} as ${who}: ${label}`, 'POST', `/orders/{id}/${route}`, `/orders/${target}/${route}`, { ...jsonHeaders, ...headers, ...extraHeaders }, json(body)),
+    );
+  const payment = (over: Record<string, unknown>) => ({ transactionId: 'fuzz-pay', method: 'cash', amount: '1.00', ...over });
+  const payments = fc.oneof(
+    badAmountArb.chain((amount) => staffCase('payments', 'bad amount', payment({ amount }))),
+    fc.oneof(fc.constantFrom('bitcoin', '', 'CASH', null, 1), unicode).chain((method) => staffCase('payments', 'bad method', payment({ method }))),
+    idJunk.chain((transactionId) => staffCase('payments', 'bad transaction id', payment({ transactionId }))),
+    fc
+      .constantFrom<unknown>(
+        'terminal-7',
+        [1, 2],
+        { nested: { deep: true } },
+        { note: 'x'.repeat(201) },
+        Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i])),
+        Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'x'.repeat(150)])),
+        { ['k'.repeat(65)]: 1 },
+      )
+      .chain((details) => staffCase('payments', 'bad details', payment({ details }))),
+    // Valid in shape, refused by the order: more than the 12.50 due, the maximum itself.
+    fc.constantFrom('12.51', '1000000000.00').chain((amount) => staffCase('payments', 'more than is due', payment({ amount }))),
+    fc.constantFrom<unknown>(null, [], 'pay', {}).chain((body) => staffCase('payments', 'not a payment', body)),
+  );
+  const refunds = fc.oneof(
+    badAmountArb.chain((amount) => staffCase('refunds', 'bad amount', { transactionId: 'fuzz-r', refundOf: 'fuzz-pay', amount })),
+    idJunk.chain((refundOf) => staffCase('refunds', 'bad refundOf', { transactionId: 'fuzz-r', refundOf, amount: '1.00' })),
+    fc.constantFrom('fuzz-pay', 'no-such-payment').chain((refundOf) => staffCase('refunds', 'of no payment', { transactionId: 'fuzz-r', refundOf, amount: '1.00' })),
+  );
+  const line = (over: Record<string, unknown>) => ({ provider: 'pizza', sku: 'cola', quantity: 1, unitPrice: '3.00', ...over });
+  const items = fc.oneof(
+    badPriceArb.chain((unitPrice) => staffCase('items', 'bad unit price', { changes: [line({ unitPrice })] })),
+    fc.constantFrom<unknown>(0, 1.5, 10_001, -10_001, 2 ** 53, '2', null, Number.MAX_VALUE).chain((quantity) => staffCase('items', 'bad quantity', { changes: [line({ quantity })] })),
+    fc.oneof(fc.constantFrom('', 'PIZZA', 'a'.repeat(64), null), unicode.map((p) => `${p}ü`)).chain((provider) => staffCase('items', 'bad provider', { changes: [line({ provider })] })),
+    fc.constantFrom<unknown>(null, 'cola', [], Array.from({ length: 201 }, () => line({}))).chain((changes) => staffCase('items', 'bad changes', { changes })),
+    // Valid in shape, refused by the order's rules (src/domain/orders/bill.ts).
+    fc
+      .constantFrom<[string, unknown[]]>(
+        ['removal at another price', [line({ sku: 'margherita', quantity: -1, unitPrice: '999.00' })]],
+        ['removal beyond the line', [line({ sku: 'margherita', quantity: -2, unitPrice: undefined })]],
+        ['removal of what is not on the bill', [line({ sku: 'tiramisu', quantity: -1 })]],
+        ['a line above the maximum', [line({ sku: 'gold', quantity: 2, unitPrice: '1000000000.00' })]],
+        ['a total above the maximum', [line({ sku: 'gold', quantity: 1, unitPrice: '1000000000.00' })]],
+        ['a new line without a price', [line({ sku: 'tiramisu', unitPrice: undefined })]],
+        ['the audit\'s overflow', [line({ sku: 'a', quantity: 90, unitPrice: '999999999999.99' }), line({ sku: 'b', quantity: 90, unitPrice: '999999999999.99' })]],
+      )
+      .chain(([label, changes]) => staffCase('items', label, { changes })),
+    headerJunk.chain((key) => staffCase('items', 'bad Idempotency-Key', { changes: [line({})] }, { 'idempotency-key': key })),
+  );
+  // The target is unpaid: a close is 423 whatever comes with it.
+  const close = fc.oneof(fc.constant(undefined), fc.jsonValue()).chain((body) =>
+    fc.oneof(fc.constant({}), fc.oneof(headerJunk, asciiJunk.filter((s) => s.trim() !== '')).map((key) => ({ 'idempotency-key': key }))).chain((extra) => staffCase('close', 'unpaid', body, extra)),
+  );
+  return fc.oneof(payments, refunds, items, close, syncCases());
+}
+
+/** Batches a device may send that take nothing: malformed batches (400/403), or commands that cannot be numbered or placed. */
+function syncCases(): fc.Arbitrary<Case> {
+  const batch = (label: string, body: unknown, refusesEveryCommand: boolean): Case => ({
+    ...targeted(`POST /sync: ${label}`, 'POST', '/sync', '/sync', { ...jsonHeaders, ...deviceAuth('till-1') }, json(body)),
+    mustReject: !refusesEveryCommand,
+    refusesEveryCommand,
+  });
+  const command = (over: Record<string, unknown>) => ({ type: 'editItems', commandId: 'fuzz-c', seq: 1, orderId: target, changes: [{ provider: 'pizza', sku: 'cola', quantity: 1, unitPrice: '3.00' }], ...over });
+  const malformed = fc
+    .constantFrom<unknown>(null, [], 'sync', {}, { commands: [] }, { commands: 'x' }, { commands: Array.from({ length: 101 }, () => command({})) }, { deviceId: 'till-2', commands: [command({})] }, { deviceId: 42, commands: [command({})] })
+    .map((body) => batch('malformed batch or another device', body, false));
+  const unplaceable = fc
+    .oneof(
+      idJunk.map((commandId) => command({ commandId })),
+      fc.constantFrom<unknown>(0, -1, 1.5, '1', null, 2 ** 60).map((seq) => command({ seq })),
+      fc.oneof(fc.constantFrom<unknown>('', 42, null, 'x'.repeat(41)), unicode.filter((t) => t.length > 40)).map((type) => command({ type })),
+      fc.constantFrom<Record<string, unknown>>({ orderId: undefined }, { localId: 'fuzz-local' }, { orderId: 'not-a-uuid' }, { localId: 'never-created', orderId: undefined }).map(command),
+      fc.uuid().map((orderId) => command({ orderId })),
+      badPriceArb.filter((price) => price !== null).map((amount) => ({ type: 'create', commandId: 'fuzz-create', seq: 1, localId: 'fuzz-local', order: { ...validOrder(), items: [{ provider: 'pizza', sku: 'margherita', quantity: 1, unitPrice: amount }] } })),
+      fc.jsonValue().filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)),
+    )
+    .map((cmd) => batch('a command that cannot be taken', { commands: [cmd] }, true));
+  return fc.oneof(malformed, unplaceable);
+}
+
 // ---- the property ----------------------------------------------------------------------
 
 describe('fuzzing every endpoint with invalid and edge-case requests (fast-check)', function () {
@@ -241,22 +366,38 @@ describe('fuzzing every endpoint with invalid and edge-case requests (fast-check
     // One generated case per operation runs first, so every endpoint is reached whatever the seed.
     const onePerOperation = operations.map((op) => fc.sample(genericCases([op]), { seed: SEED, numRuns: 1 }) as [Case]);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(genericCases(operations), specificCases()), async (c) => {
-        seen.add(`${c.method} ${c.template}`);
-        const [countBefore, targetBefore] = await Promise.all([prisma.order.count(), orderSnapshot(target)]);
-        const response = await request(c.method, `${services.apiUrl}${c.path}`, { headers: c.headers, ...(c.body === undefined ? {} : { body: c.body }) });
-        const what = `${c.label}: ${c.method} ${c.path.slice(0, 200)} → ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`;
-        assert.ok(response.status < 500, `5xx: ${what}`);
-        if (response.status >= 400) {
-          assert.match(response.headers.get('content-type') ?? '', /^application\/json/, `not JSON: ${what}`);
-          assert.ok(errorBodySchema.safeParse(response.body).success, `not the error shape: ${what}`);
-          const [countAfter, targetAfter] = await Promise.all([prisma.order.count(), orderSnapshot(target)]);
-          assert.equal(countAfter, countBefore, `a refused request created an order: ${what}`);
-          assert.equal(targetAfter, targetBefore, `a refused request changed the order: ${what}`);
-        } else {
-          assert.ok(!c.mustReject, `accepted what must be refused: ${what}`);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          { arbitrary: genericCases(operations), weight: 3 },
+          { arbitrary: specificCases(), weight: 2 },
+          // The routes that move money and prices: their bodies, with valid staff credentials.
+          { arbitrary: billingCases(), weight: 4 },
+          { arbitrary: otherCustomerCases(operations), weight: 1 },
+        ),
+        async (c) => {
+          seen.add(`${c.method} ${c.template}`);
+          const [countBefore, targetBefore] = await Promise.all([prisma.order.count(), orderSnapshot(target)]);
+          const response = await request(c.method, `${services.apiUrl}${c.path}`, { headers: c.headers, ...(c.body === undefined ? {} : { body: c.body }) });
+          const what = `${c.label}: ${c.method} ${c.path.slice(0, 200)} → ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`;
+          const unchanged = async (refused: string) => {
+            const [countAfter, targetAfter] = await Promise.all([prisma.order.count(), orderSnapshot(target)]);
+            assert.equal(countAfter, countBefore, `${refused} created an order: ${what}`);
+            assert.equal(targetAfter, targetBefore, `${refused} changed the order: ${what}`);
+          };
+          assert.ok(response.status < 500, `5xx: ${what}`);
+          if (response.status >= 400) {
+            assert.match(response.headers.get('content-type') ?? '', /^application\/json/, `not JSON: ${what}`);
+            assert.ok(errorBodySchema.safeParse(response.body).success, `not the error shape: ${what}`);
+            await unchanged('a refused request');
+          } else {
+            assert.ok(!c.mustReject, `accepted what must be refused: ${what}`);
+            if (c.refusesEveryCommand) {
+              assert.ok(response.body.results.every((r: { outcome: string }) => r.outcome === 'refused'), `a command was taken: ${what}`);
+              await unchanged('a refused command');
+            }
+          }
+        },
+      ),
       { seed: SEED, numRuns: RUNS, endOnFailure: true, examples: onePerOperation },
     );
     const documented = Object.entries(openApiDocument().paths ?? {}).flatMap(([path, item]) =>

@@ -43,7 +43,7 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
       assert.ok(doc.components[kind!]?.[name!], `unresolved $ref ${ref}`);
     }
     const schemes = Object.keys(doc.components.securitySchemes);
-    assert.deepEqual(schemes.sort(), ['customerId', 'loyaltyCookie', 'loyaltyToken', 'operatorToken', 'providerSignature']);
+    assert.deepEqual(schemes.sort(), ['customerId', 'deviceToken', 'loyaltyCookie', 'loyaltyToken', 'operatorToken', 'providerSignature']);
     for (const [path, item] of Object.entries(doc.paths as Record<string, any>)) {
       for (const method of METHODS.filter((m) => item[m])) {
         const op = item[method];
@@ -72,7 +72,15 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
     assert.equal(submit.responses['202'].content['application/json'].schema.$ref, '#/components/schemas/OrderSummary');
     const query = doc.paths['/orders'].get.parameters.map((p: any) => `${p.in}:${p.name}`);
     assert.deepEqual(query.sort(), ['query:createdFrom', 'query:createdTo', 'query:cursor', 'query:customerId', 'query:limit', 'query:provider', 'query:status', 'query:stuck']);
-    assert.deepEqual(doc.paths['/orders/{id}/cancel'].post.security, [{ operatorToken: [] }, { customerId: [] }]);
+    assert.deepEqual(doc.paths['/orders/{id}/cancel'].post.security, [{ operatorToken: [] }, { deviceToken: [] }, { customerId: [] }]);
+    // Money and prices: staff only; sync: a device's own token; edits and closes take an Idempotency-Key.
+    for (const path of ['/orders/{id}/payments', '/orders/{id}/refunds', '/orders/{id}/items', '/orders/{id}/close']) {
+      assert.deepEqual(doc.paths[path].post.security, [{ operatorToken: [] }, { deviceToken: [] }], path);
+    }
+    assert.deepEqual(doc.paths['/sync'].post.security, [{ deviceToken: [] }]);
+    for (const path of ['/orders/{id}/items', '/orders/{id}/close']) {
+      assert.ok(doc.paths[path].post.parameters.some((p: any) => p.in === 'header' && p.name === 'idempotency-key'), `${path}: Idempotency-Key`);
+    }
     assert.deepEqual(doc.paths['/orders/{id}/complete'].post.security, [{ operatorToken: [] }]);
     assert.deepEqual(doc.paths['/providers/{provider}/events'].post.security, [{ providerSignature: [] }]);
     assert.ok(doc.components.schemas.OrderDetail.properties.subOrders);

@@ -142,7 +142,7 @@ describe('actions record why (actionReason)', () => {
   });
 
   it('refuses to mark a delivered order awaiting payment delayed', () => {
-    const order: ActionContext = { status: 'AWAITING_PAYMENT', gateRequired: false, gateOpen: false, subOrders: [], total: 2500, lines: [], transactions: [] };
+    const order: ActionContext = { status: 'AWAITING_PAYMENT', gateRequired: false, gateOpen: false, subOrders: [], total: 2500, lines: [], transactions: [], adjustments: 0 };
     const verdict = checkAction(order, { type: 'markDelayed', reason: 'x' }, { role: 'operator', id: 'alice' });
     assert.deepEqual(verdict.ok ? undefined : verdict.code, 'already_delivered');
   });

@@ -1,7 +1,9 @@
 /** Building, submitting and watching orders in tests. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { orderWorkflowId } from '../../src/domain/orders/ids';
 import { isLegalTransition, type OrderStatus } from '../../src/domain/orders/status';
+import { stateQuery } from '../../src/workflows/orders/messages';
 import { testEnv } from './environment';
 import { eventually, request } from './http';
 import { startProviders } from './providers';
@@ -77,10 +79,32 @@ export async function awaitingConfirmation(apiUrl: string, customerId: string, s
   return order;
 }
 
-/** What a refused request must leave unchanged: the order's row, its sub-orders and its history. */
+/**
+ * What a refused request must leave unchanged: the order's workflow state and its read model (the
+ * row with its bill adjustments, sub-orders, history, items, payments, device commands). Taken once
+ * the workflow is idle (nothing it recorded is still unwritten), so a change the projection has not
+ * written yet is seen in the workflow's state and, once written, in the read model.
+ */
 export async function orderSnapshot(id: string): Promise<string> {
-  const order = await testEnv().prisma.order.findUnique({ where: { id }, include: { subOrders: true, history: true, items: true } });
-  return JSON.stringify(order, (_key, value) => (typeof value === 'bigint' ? String(value) : value));
+  const workflow = await idleWorkflowState(id);
+  const order = await testEnv().prisma.order.findUnique({
+    where: { id },
+    include: { subOrders: true, history: true, items: true, payments: true, commands: true },
+  });
+  return JSON.stringify({ workflow, order }, (_key, value) => (typeof value === 'bigint' ? String(value) : value));
+}
+
+/** The order workflow's state once its projections are written; undefined for an order without a running workflow. */
+async function idleWorkflowState(id: string) {
+  const handle = testEnv().client.workflow.getHandle(orderWorkflowId(id));
+  const running = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);
+  if (!running) return undefined;
+  const { state } = await eventually(async () => {
+    const seen = await handle.query(stateQuery);
+    return seen.state.unflushedHistory.length === 0 ? seen : undefined;
+  }, 10_000, `order ${id} idle`);
+  const { version, transactions, adjustments, commands, deviceSeq, idempotentActions } = state;
+  return { version, transactions, adjustments, commands, deviceSeq, idempotentActions };
 }
 
 /** A simulated `pizza` provider, the API and a worker, and one order of `owner` parked awaiting confirmation. */

@@ -1,7 +1,7 @@
 /** Payments, refunds and device sync in tests, over HTTP. */
 import { randomUUID } from 'node:crypto';
 import { request } from './http';
-import { operatorAuth } from './services';
+import { deviceAuth, operatorAuth } from './services';
 
 export const txId = (prefix = 'tx') => `${prefix}-${randomUUID()}`;
 
@@ -9,12 +9,17 @@ export function pay(api: string, orderId: string, method: string, amount: string
   return request('POST', `${api}/orders/${orderId}/payments`, { json: { transactionId, method, amount }, headers: operatorAuth });
 }
 
-export function close(api: string, orderId: string) {
-  return request('POST', `${api}/orders/${orderId}/close`, { headers: operatorAuth });
+/** `key`: sent as Idempotency-Key. */
+export function close(api: string, orderId: string, key?: string) {
+  return request('POST', `${api}/orders/${orderId}/close`, { headers: { ...operatorAuth, ...(key ? { 'idempotency-key': key } : {}) } });
 }
 
-export function editItems(api: string, orderId: string, changes: unknown[]) {
-  return request('POST', `${api}/orders/${orderId}/items`, { json: { changes }, headers: operatorAuth });
+export function editItems(api: string, orderId: string, changes: unknown[], key?: string) {
+  return request('POST', `${api}/orders/${orderId}/items`, { json: { changes }, headers: { ...operatorAuth, ...(key ? { 'idempotency-key': key } : {}) } });
+}
+
+export function refund(api: string, orderId: string, refundOf: string, amount: string, transactionId = txId('refund')) {
+  return request('POST', `${api}/orders/${orderId}/refunds`, { json: { transactionId, refundOf, amount }, headers: operatorAuth });
 }
 
 export async function payments(api: string, orderId: string) {
@@ -23,6 +28,7 @@ export async function payments(api: string, orderId: string) {
   return response.body;
 }
 
+/** A batch from `deviceId`, with its own token (test/harness/services.ts DEVICE_TOKENS). */
 export function sync(api: string, deviceId: string, commands: unknown[]) {
-  return request('POST', `${api}/sync`, { json: { deviceId, commands }, headers: operatorAuth });
+  return request('POST', `${api}/sync`, { json: { deviceId, commands }, headers: deviceAuth(deviceId) });
 }

@@ -19,6 +19,12 @@ import { testEnv } from './environment';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
 export const operatorAuth = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+/** The point-of-sale devices the test API knows (DEVICE_TOKENS): device id → its own token. */
+export const DEVICE_TOKENS: Readonly<Record<string, string>> = {
+  'till-1': 'test-device-token-till-1-0123456789',
+  'till-2': 'test-device-token-till-2-0123456789',
+};
+export const deviceAuth = (deviceId: string) => ({ authorization: `Bearer ${DEVICE_TOKENS[deviceId] ?? `no-token-for-${deviceId}`}` });
 
 export interface TestServices {
   taskQueue: string;
@@ -126,6 +132,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<TestS
     host: '127.0.0.1',
     port: apiPort,
     operators: new Map([[OPERATOR_TOKEN, 'test-operator']]),
+    devices: new Map(Object.entries(DEVICE_TOKENS).map(([deviceId, token]) => [token, deviceId])),
     limits: options.limits ?? { ...DEFAULT_LIMITS, rateLimit: { ...DEFAULT_LIMITS.rateLimit, max: 0 } },
     queuePolicy: { ...DEFAULT_QUEUE_POLICY, ...options.queuePolicy, stuck: { ...DEFAULT_STUCK_THRESHOLDS, ...options.stuckThresholds } },
     ...(options.stuckThresholds ? { reconcileGraceSeconds: 0 } : {}),

@@ -7,7 +7,7 @@ import { actUpdate } from '../../src/workflows/orders/messages';
 import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
 import { getOrder, orderBody, submit, waitForStatus } from '../harness/orders';
-import { close, editItems, pay, payments, txId } from '../harness/payments';
+import { close, editItems, pay, payments, refund, txId } from '../harness/payments';
 import { startProviders, type SimulatedProviders } from '../harness/providers';
 import { recordHistory } from '../harness/replay';
 import { operatorAuth, startServices, type ServiceOptions, type TestServices } from '../harness/services';
@@ -141,6 +141,53 @@ describe('payments in several goes', function () {
     assert.deepEqual(again.body, original.body);
     const listed = await payments(api, order.id);
     assert.deepEqual([listed.payments.length, listed.paid, listed.balanceDue], [7, '7.00', '18.00']);
+  });
+
+  it('refunds (part of) a payment by its method, once: over-refund, unknown payment, repeats, and across continue-as-new', async () => {
+    const { api, order } = await openOrder({ historyEventLimit: 25 });
+    const card = (await pay(api, order.id, 'card', '10.00')).body.transactionId;
+    assert.equal((await pay(api, order.id, 'cash', '15.00')).body.balanceDue, '0.00');
+    const first = await refund(api, order.id, card, '4.00');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(
+      [first.body.kind, first.body.method, first.body.amount, first.body.status, first.body.refundOf, first.body.balanceDue],
+      ['refund', 'card', '4.00', 'REFUNDED', card, '4.00'],
+    );
+    const over = await refund(api, order.id, card, '6.01');
+    assert.deepEqual([over.status, over.body.error.code, over.body.error.details.refundable], [409, 'refund_exceeds_payment', '6.00']);
+    const unknown = await refund(api, order.id, 'no-such-payment', '1.00');
+    assert.deepEqual([unknown.status, unknown.body.error.code], [409, 'unknown_payment']);
+    const ofRefund = await refund(api, order.id, first.body.transactionId, '1.00');
+    assert.deepEqual([ofRefund.status, ofRefund.body.error.code], [409, 'unknown_payment'], 'a refund is not a payment');
+    const zero = await refund(api, order.id, card, '0.00');
+    assert.deepEqual([zero.status, zero.body.error.code], [400, 'validation_failed']);
+    const repeat = await refund(api, order.id, card, '4.00', first.body.transactionId);
+    assert.deepEqual([repeat.status, repeat.body], [200, first.body]);
+    const reused = await refund(api, order.id, card, '5.00', first.body.transactionId);
+    assert.deepEqual([reused.status, reused.body.error.code], [409, 'idempotency_conflict']);
+
+    // Pay the refunded 4.00 back in cents until the order continues as new: the ledger goes with it.
+    let runs = 0;
+    for (let i = 0; i < 40 && runs < 2; i++) {
+      assert.equal((await pay(api, order.id, 'cash', '0.01')).status, 200);
+      runs = 0;
+      for await (const _ of testEnv().client.workflow.list({ query: `WorkflowId = '${order.workflowId}'` })) runs++;
+    }
+    assert.ok(runs >= 2, 'continued as new');
+    const afterRun = await testEnv().client.workflow.getHandle(order.workflowId).executeUpdate(actUpdate, {
+      args: [{ action: { type: 'refund', refund: { kind: 'refund', id: first.body.transactionId, refundOf: card, amount: 400 } }, actor: { role: 'operator', id: 't' } }],
+    });
+    assert.equal(afterRun.transaction?.balanceDueAfter, 400, 'the new run answers the repeat with the first result');
+    const rest = await refund(api, order.id, card, '6.00');
+    assert.equal(rest.status, 200, JSON.stringify(rest.body));
+    const none = await refund(api, order.id, card, '0.01');
+    assert.deepEqual([none.status, none.body.error.code, none.body.error.details.refundable], [409, 'refund_exceeds_payment', '0.00']);
+    const listed = await eventually(async () => {
+      const seen = await payments(api, order.id);
+      return seen.payments.filter((p: any) => p.kind === 'refund').length === 2 ? seen : undefined;
+    });
+    assert.equal(listed.refunded, '10.00');
+    assert.deepEqual(listed.payments.filter((p: any) => p.kind === 'refund').map((p: any) => [p.refundOf, p.amount]), [[card, '4.00'], [card, '6.00']]);
   });
 
   it('refunds what was paid when a partly paid order is cancelled, once', async () => {

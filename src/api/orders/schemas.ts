@@ -1,14 +1,17 @@
 /** Request shapes of the orders API: validation and types from one zod source. */
 import { z } from 'zod';
 import { LOYALTY_STATUSES } from '../../domain/loyalty/status';
-import { MONEY_PATTERN } from '../../domain/money';
+import { formatMoney, isMoneyString, MAX_AMOUNT_CENTS, MONEY_PATTERN, parseMoney } from '../../domain/money';
+import { MAX_QUANTITY_CHANGE } from '../../domain/orders/bill';
 import { ORDER_STATUSES } from '../../domain/orders/status';
-import { PAYMENT_METHODS } from '../../domain/payments';
+import { detailsProblem, PAYMENT_METHODS } from '../../domain/payments';
 
 export const money = z
   .string()
   .regex(MONEY_PATTERN, 'an amount as a decimal string with at most two decimals, e.g. "12.50"')
-  .meta({ example: '12.50' });
+  // zod runs every check, also after the pattern failed: parse only what matched.
+  .refine((amount) => !isMoneyString(amount) || parseMoney(amount) <= MAX_AMOUNT_CENTS, `at most ${formatMoney(MAX_AMOUNT_CENTS)}`)
+  .meta({ example: '12.50', description: `a decimal string with at most two decimals, at most ${formatMoney(MAX_AMOUNT_CENTS)}` });
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -78,7 +81,7 @@ export const idempotencyKeySchema = clientKeySchema.optional();
 export const lineChangeSchema = z.object({
   provider: orderItemSchema.shape.provider,
   sku: text(100),
-  quantity: z.number().int().min(-10_000).max(10_000).refine((q) => q !== 0, 'a non-zero change'),
+  quantity: z.number().int().min(-MAX_QUANTITY_CHANGE).max(MAX_QUANTITY_CHANGE).refine((q) => q !== 0, 'a non-zero change'),
   unitPrice: money.optional(),
 });
 export const editItemsSchema = z.object({ changes: z.array(lineChangeSchema).min(1).max(200) });
@@ -93,7 +96,13 @@ export const paymentSchema = z.object({
   method: z.enum(PAYMENT_METHODS),
   amount: positiveMoney,
   /** Method-specific: terminal id and card's last four, gift card number, voucher code… stored as given. */
-  details: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).optional(),
+  details: z
+    .record(z.string().max(64), z.union([z.string().max(200), z.number(), z.boolean()]))
+    .optional()
+    .superRefine((details, ctx) => {
+      const problem = detailsProblem(details);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 });
 
 export const refundSchema = z.object({

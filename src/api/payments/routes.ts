@@ -1,15 +1,18 @@
 /**
- * Payments and refunds of an order. Each is the `act` Workflow Update whose update id is
- * derived from the client's transaction id, so a repeat joins or returns the first one
- * and never records a second transaction. The workflow also remembers the ids in its
- * state (across continue-as-new); once it has finished, the read model answers.
+ * Payments and refunds of an order, recorded by staff (operators, devices): the customer
+ * sees the ledger but never records money. Each is the `act` Workflow Update whose update
+ * id is derived from the client's transaction id, so a repeat joins or returns the first
+ * one and never records a second transaction; the answer is compared with the request, so
+ * the same id for another amount or method is a conflict even when both arrive at once.
+ * The workflow also remembers the ids in its state (across continue-as-new); once it has
+ * finished, the read model answers.
  */
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseMoney } from '../../domain/money';
 import type { Actor } from '../../domain/orders/actions';
-import { findRepeat, type TransactionRequest } from '../../domain/payments';
-import { operatorOrOwner } from '../auth';
+import { findRepeat, type Transaction, type TransactionRequest } from '../../domain/payments';
+import { requireStaff } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, parseInput } from '../errors';
 import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
@@ -25,7 +28,7 @@ export function paymentsRouter(ctx: ApiContext): Router {
   const transactionRoute = (path: string, build: (body: unknown) => TransactionRequest) =>
     router.post(path, async (req, res) => {
       const order = await findOrder(ctx, req, {});
-      const actor = operatorOrOwner(ctx, req, order.customerId);
+      const actor = requireStaff(ctx, req);
       res.json(await applyTransaction(ctx, order, actor, build(req.body)));
     });
 
@@ -58,7 +61,8 @@ export async function applyTransaction(ctx: ApiContext, order: OrderRow, actor: 
   const action = request.kind === 'payment' ? { type: 'pay' as const, payment: request } : { type: 'refund' as const, refund: request };
   try {
     const result = await sendAction(ctx, order, { action, actor }, transactionUpdateId(request.id));
-    return transactionView(order.id, result.transaction!);
+    // A concurrent request with the same id but another amount gets the first one's outcome from Temporal.
+    return answerFor(order.id, result.transaction!, request);
   } catch (error) {
     // The order may have finished since it recorded this transaction: the read model knows.
     if (error instanceof ApiError && error.code === 'order_closed') return (await recordedTransaction(ctx, order.id, request)) ?? Promise.reject(error);
@@ -68,10 +72,14 @@ export async function applyTransaction(ctx: ApiContext, order: OrderRow, actor: 
 
 async function recordedTransaction(ctx: ApiContext, orderId: string, request: TransactionRequest) {
   const row = await ctx.prisma.payment.findUnique({ where: { orderId_transactionId: { orderId, transactionId: request.id } } });
-  if (!row) return undefined;
-  const repeat = findRepeat([transactionOf(row)], request);
+  return row ? answerFor(orderId, transactionOf(row), request) : undefined;
+}
+
+/** The recorded transaction as the answer to `request`, or 409 when the request asks for something else. */
+function answerFor(orderId: string, transaction: Transaction, request: TransactionRequest) {
+  const repeat = findRepeat([transaction], request);
   if (repeat.kind === 'conflict') throw new ApiError(409, 'idempotency_conflict', repeat.reason, { transactionId: request.id });
-  return transactionView(orderId, transactionOf(row));
+  return transactionView(orderId, transaction);
 }
 
 // Response shapes are built by ./views.ts; documented here by their fields.
@@ -85,12 +93,12 @@ const paymentsListSchema = z
   .meta({ id: 'Payments' });
 
 export function registerPaymentPaths(registry: OpenAPIRegistry): void {
-  const common = { tags: ['payments'], security: AUTH.operatorOrCustomer, errors: [400, 401, 403, 404, 409, 503] };
+  const common = { tags: ['payments'], security: AUTH.staff, errors: [400, 401, 403, 404, 409, 503] };
   documentRoute(registry, {
     ...common,
     method: 'post',
     path: '/orders/:id/payments',
-    summary: 'Record a payment; the transaction id makes it safe to repeat (same answer, one payment)',
+    summary: 'Record a payment (staff only); the transaction id makes it safe to repeat (same answer, one payment)',
     request: { params: orderPathParams, body: jsonBody(paymentSchema) },
     responses: { 200: jsonResponse('the payment and the balance it left', transactionAnswerSchema) },
   });
@@ -98,12 +106,13 @@ export function registerPaymentPaths(registry: OpenAPIRegistry): void {
     ...common,
     method: 'post',
     path: '/orders/:id/refunds',
-    summary: 'Refund (part of) a payment, by its method; idempotent by transaction id',
+    summary: 'Refund (part of) a payment, by its method (staff only); idempotent by transaction id',
     request: { params: orderPathParams, body: jsonBody(refundSchema) },
     responses: { 200: jsonResponse('the refund and the balance it left', transactionAnswerSchema) },
   });
   documentRoute(registry, {
     ...common,
+    security: AUTH.staffOrCustomer,
     method: 'get',
     path: '/orders/:id/payments',
     summary: 'Payments and refunds with the balance due',

@@ -1,70 +1,178 @@
 /**
  * `POST /sync`: a batch of commands from one point-of-sale device (seed 002), applied in
- * the batch's order, one result per command. Each order takes a device's commands exactly
- * once and in the device's sequence (src/domain/orders/device-commands.ts); the update id
- * is derived from the device's command id, so a resent batch gets the same results.
+ * the batch's order, one result per command. The device is the one its token names
+ * (DEVICE_TOKENS). Each order takes a device's commands exactly once and in the device's
+ * sequence (src/domain/orders/device-commands.ts); the update id is derived from the
+ * device's command id, so a resent batch gets the same results.
  *
  *   applied   done; `status`, `balanceDue`, and for `create` the server's order id and number
- *   rejected  taken (its number is used) but the order's state did not allow it; `code` says why
+ *   rejected  taken (its number is used) but not done: the order's state did not allow it, the
+ *             order had finished (`order_closed`), or its body was invalid (`validation_failed`)
  *   refused   not taken; `code` `out_of_order` (send `details.expectedSeq` first), `unknown_order`,
- *             `try_again`…: send it again
+ *             `try_again`…: send it again. Also a command that cannot be numbered or placed
+ *             (`validation_failed` of its commandId, seq, type or order) and an invalid `create`.
+ *
+ * Each command is validated on its own, so one bad command never refuses the rest of the batch.
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { balanceDue } from '../../domain/payments';
 import { parseMoney } from '../../domain/money';
-import type { Actor, OrderAction } from '../../domain/orders/actions';
-import { requireOperator } from '../auth';
+import { checkAction, commandType, type Actor, type OrderAction } from '../../domain/orders/actions';
+import { checkSequence, type CommandLogEntry, type CommandRef } from '../../domain/orders/device-commands';
+import { isFinal, type OrderStatus } from '../../domain/orders/status';
+import { Prisma } from '../../generated/prisma/client';
+import { canonicalJson, sha256 } from '../../infra/canonical-json';
+import type { ActionRequest, ActionResult } from '../../workflows/orders/types';
+import { requireDevice } from '../auth';
 import type { ApiContext } from '../context';
-import { ApiError, parseInput } from '../errors';
+import { ApiError, fieldErrors, parseInput } from '../errors';
 import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import { lineChanges } from '../orders/actions';
 import { assertKnownProviders, recordIntake, startWorkflow } from '../orders/routes';
 import { DEVICE_KEY_PREFIX } from '../orders/schemas';
 import type { OrderRow } from '../orders/views';
-import { actionResultView } from '../payments/views';
+import { actionResultView, transactionOf } from '../payments/views';
 import { sendAction } from '../workflow-updates';
-import { syncRequestSchema, type SyncCommand } from './schemas';
+import { commandEnvelopeSchema, syncBatchSchema, syncCommandSchema, syncRequestSchema, type CommandEnvelope, type SyncCommand } from './schemas';
 
-type Result = Record<string, unknown> & { commandId: string; seq: number; type: string; outcome: string };
+type Result = Record<string, unknown> & { commandId: unknown; seq: unknown; type: unknown; outcome: string };
+type OnOrder = Exclude<SyncCommand, { type: 'create' }>;
 
 export function syncRouter(ctx: ApiContext): Router {
   const router = Router();
   router.post('/sync', async (req, res) => {
-    requireOperator(ctx, req); // devices are staff-operated and carry a staff token
-    const { deviceId, commands } = parseInput(syncRequestSchema, req.body);
+    const device = requireDevice(ctx, req);
+    const batch = parseInput(syncBatchSchema, req.body);
+    if (batch.deviceId !== undefined && batch.deviceId !== device.id) {
+      throw new ApiError(403, 'forbidden', `this token is device ${device.id}'s: it cannot send commands as ${batch.deviceId}`);
+    }
     const results: Result[] = [];
     // One after another: a later command may name an order an earlier one created.
-    for (const command of commands) results.push(await syncOne(ctx, deviceId, command));
-    res.json({ deviceId, results });
+    for (const command of batch.commands) results.push(await syncOne(ctx, device, command));
+    res.json({ deviceId: device.id, results });
   });
   return router;
 }
 
-async function syncOne(ctx: ApiContext, deviceId: string, command: SyncCommand): Promise<Result> {
-  const head = { commandId: command.commandId, seq: command.seq, type: command.type };
+async function syncOne(ctx: ApiContext, device: Actor, raw: unknown): Promise<Result> {
+  const head = headOf(raw);
   try {
-    if (command.type === 'create') return { ...head, ...(await create(ctx, deviceId, command)) };
-    const order = await targetOrder(ctx, deviceId, command);
-    const ids = { orderId: order.id, number: Number(order.number) };
-    const logged = await ctx.prisma.orderCommand.findUnique({
-      where: { orderId_deviceId_commandId: { orderId: order.id, deviceId, commandId: command.commandId } },
-    });
-    if (logged && logged.seq !== command.seq) {
-      throw new ApiError(409, 'sequence_conflict', `command ${command.commandId} was taken as number ${logged.seq}`);
+    const envelope = commandEnvelopeSchema.safeParse(raw);
+    if (!envelope.success) throw invalid('command', envelope.error);
+    const parsed = syncCommandSchema.safeParse(raw);
+    if (envelope.data.type === 'create') {
+      if (!parsed.success || parsed.data.type !== 'create') throw invalid('create command', parsed.error);
+      return { ...head, ...(await create(ctx, device.id, parsed.data)) };
     }
-    if (logged) return { ...head, ...ids, ...actionResultView(order.id, logged.result as never) };
-    const actor: Actor = { role: 'device', id: deviceId };
-    const result = await sendAction(
-      ctx,
-      order,
-      { action: actionOf(command), actor, command: { deviceId, commandId: command.commandId, seq: command.seq } },
-      `device:${deviceId}:${command.commandId}`,
-    );
+    const order = await targetOrder(ctx, device.id, envelope.data);
+    const ids = { orderId: order.id, number: Number(order.number) };
+    const command: CommandRef = { deviceId: device.id, commandId: envelope.data.commandId, seq: envelope.data.seq, fingerprint: sha256(canonicalJson(raw)) };
+    // Commands the workflow no longer remembers (its log is bounded) are answered from the read model.
+    const logged = await loggedCommands(ctx, order.id, device.id, command.commandId);
+    const repeat = logged.length ? checkSequence(0, logged, command) : undefined;
+    if (repeat?.kind === 'repeat') return { ...head, ...ids, ...actionResultView(order.id, repeat.entry.result) };
+    if (repeat?.kind === 'refused') throw new ApiError(409, repeat.code, repeat.reason);
+    const action = parsed.success && parsed.data.type !== 'create' ? actionOf(parsed.data) : invalidAction(envelope.data, parsed.error);
+    const result = await takeCommand(ctx, order, { action, actor: device, command });
     return { ...head, ...ids, ...actionResultView(order.id, result) };
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status >= 500 && error.status !== 503) throw error;
+    if (!(error instanceof ApiError) || (error.status >= 500 && error.status !== 503)) throw error;
     return { ...head, outcome: 'refused', code: error.code, message: error.message, details: error.details ?? null };
   }
+}
+
+/** The command as the device named it, for its result (whatever it sent). */
+function headOf(raw: unknown) {
+  const field = (name: string) => {
+    const value = (raw as Record<string, unknown> | null)?.[name];
+    return typeof value === 'string' ? value.slice(0, 128) : typeof value === 'number' ? value : null;
+  };
+  return { commandId: field('commandId'), seq: field('seq'), type: field('type') };
+}
+
+function invalid(what: string, error: z.ZodError | undefined): ApiError {
+  return new ApiError(400, 'validation_failed', `invalid ${what}`, { fields: error ? fieldErrors(error) : [] });
+}
+
+/** A command with a valid number and order but an invalid body: taken, as rejected `validation_failed`. */
+function invalidAction(envelope: CommandEnvelope, error: z.ZodError | undefined): OrderAction {
+  return { type: 'invalid', command: envelope.type, reason: `invalid ${envelope.type} command`, fields: error ? fieldErrors(error).slice(0, 10) : [] };
+}
+
+/** Sends the command to the order's workflow; a finished order takes it here (rejected `order_closed`). */
+async function takeCommand(ctx: ApiContext, order: OrderRow, request: ActionRequest & { command: CommandRef }): Promise<ActionResult> {
+  const { deviceId, commandId, fingerprint } = request.command;
+  try {
+    const result = await sendAction(ctx, order, request, `device:${deviceId}:${commandId}`);
+    // Temporal answers a concurrent command with the same id by the first one's outcome, whatever it asked.
+    if (result.fingerprint && result.fingerprint !== fingerprint) throw commandConflict(commandId);
+    return result;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'order_closed') return takeOnFinishedOrder(ctx, order.id, request);
+    throw error;
+  }
+}
+
+/**
+ * The order's workflow has finished, so it cannot take the command: the API takes it, by the
+ * same rules (the device's sequence, checkAction on the final order) and logs it in
+ * `order_commands`. The device gets `rejected order_closed` and moves on, whether the order
+ * finished a moment ago or long before — never a `refused` it would resend forever.
+ */
+async function takeOnFinishedOrder(ctx: ApiContext, orderId: string, request: ActionRequest & { command: CommandRef }): Promise<ActionResult> {
+  const { action, actor, command } = request;
+  const order = await ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId }, include: { payments: true } });
+  const status = order.status as OrderStatus;
+  // Not started yet (the reconciler starts it): nothing to judge against.
+  if (!isFinal(status)) throw new ApiError(503, 'try_again', 'the order is not running yet; send it again', { retryAfterSeconds: 1 });
+  const log = await loggedCommands(ctx, orderId, command.deviceId);
+  const sequence = checkSequence(Math.max(0, ...log.map((entry) => entry.seq)), log, command);
+  if (sequence.kind === 'repeat') return sequence.entry.result;
+  if (sequence.kind === 'refused') throw new ApiError(409, sequence.code, sequence.reason, { expectedSeq: sequence.expectedSeq });
+  const transactions = order.payments.map(transactionOf);
+  const total = Number(order.totalCents ?? 0n);
+  // A final order refuses everything but the repeat of a recorded payment; lines and sub-orders do not matter.
+  const context = { status, gateRequired: order.gateRequired, gateOpen: false, subOrders: [], total, lines: [], adjustments: 0, transactions };
+  const verdict = checkAction(context, action, actor);
+  const money = action.type === 'pay' ? action.payment : action.type === 'refund' ? action.refund : undefined;
+  const repeated = verdict.ok && money ? transactions.find((tx) => tx.id === money.id) : undefined;
+  const result: ActionResult = repeated
+    ? { status, balanceDue: repeated.balanceDueAfter, transaction: repeated, outcome: 'applied', fingerprint: command.fingerprint }
+    : {
+        status,
+        balanceDue: balanceDue(total, transactions),
+        outcome: 'rejected',
+        ...(verdict.ok ? { code: 'order_closed', reason: `the order is already ${status}` } : { code: verdict.code, reason: verdict.reason, details: verdict.details }),
+        fingerprint: command.fingerprint,
+      };
+  try {
+    await ctx.prisma.orderCommand.create({
+      data: { orderId, ...commandKey(command), type: commandType(action), outcome: result.outcome!, result: result as object, at: new Date() },
+    });
+  } catch (error) {
+    // Another request took this command or this number first: judge again against what it logged.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return takeOnFinishedOrder(ctx, orderId, request);
+    throw error;
+  }
+  return result;
+}
+
+function commandKey({ deviceId, commandId, seq }: CommandRef) {
+  return { deviceId, commandId, seq };
+}
+
+/** The read model's log of a device's commands on an order (all of them, or one command). */
+async function loggedCommands(ctx: ApiContext, orderId: string, deviceId: string, commandId?: string): Promise<CommandLogEntry<ActionResult>[]> {
+  const rows = await ctx.prisma.orderCommand.findMany({ where: { orderId, deviceId, ...(commandId ? { commandId } : {}) } });
+  return rows.map((row) => {
+    const result = row.result as unknown as ActionResult;
+    return { deviceId, commandId: row.commandId, seq: row.seq, fingerprint: result.fingerprint, type: row.type, outcome: row.outcome as CommandLogEntry['outcome'], result, at: row.at.toISOString() };
+  });
+}
+
+function commandConflict(commandId: string): ApiError {
+  return new ApiError(409, 'idempotency_conflict', `command ${commandId} was already taken with a different content`);
 }
 
 /** An order created offline: the intake of POST /orders, keyed by the device and its local id. */
@@ -77,7 +185,7 @@ async function create(ctx: ApiContext, deviceId: string, command: Extract<SyncCo
   return { orderId: order.id, number: Number(order.number), localId: command.localId, outcome: 'applied', status: 'RECEIVED' };
 }
 
-async function targetOrder(ctx: ApiContext, deviceId: string, command: Exclude<SyncCommand, { type: 'create' }>): Promise<OrderRow> {
+async function targetOrder(ctx: ApiContext, deviceId: string, command: CommandEnvelope): Promise<OrderRow> {
   const order = command.orderId
     ? await ctx.prisma.order.findUnique({ where: { id: command.orderId } })
     : await ctx.prisma.order.findFirst({ where: { idempotencyKey: localKey(deviceId, command.localId!) } }); // unique: a device key
@@ -85,7 +193,7 @@ async function targetOrder(ctx: ApiContext, deviceId: string, command: Exclude<S
   return order;
 }
 
-function actionOf(command: Exclude<SyncCommand, { type: 'create' }>): OrderAction {
+function actionOf(command: OnOrder): OrderAction {
   switch (command.type) {
     case 'editItems':
       return { type: 'editItems', changes: lineChanges(command.changes) };
@@ -119,10 +227,11 @@ export function registerSyncPaths(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/sync',
     tags: ['payments'],
-    summary: 'A batch of commands from an offline point-of-sale device; resending a batch is harmless',
-    security: AUTH.operator,
+    summary: 'A batch of commands from an offline point-of-sale device, as the device its token names; resending a batch is harmless',
+    description: 'Each command is validated on its own: an invalid one gets its own result (see the README), the rest are applied.',
+    security: AUTH.device,
     request: { body: jsonBody(syncRequestSchema) },
     responses: { 200: jsonResponse('one result per command, in order', syncAnswerSchema) },
-    errors: [400, 401],
+    errors: [400, 401, 403],
   });
 }

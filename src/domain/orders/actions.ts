@@ -4,7 +4,7 @@
  * documented for operators in docs/ORDER-LIFECYCLE.md.
  */
 import type { Cents } from '../money';
-import { checkClose, checkTransaction, findRepeat, type Transaction, type TransactionRequest } from '../payments';
+import { checkClose, checkLedgerBounds, checkTransaction, findRepeat, ledgerOf, type Transaction, type TransactionRequest } from '../payments';
 import { priceEdit, type BillLine, type LineChange } from './bill';
 import { isFinal, type OrderStatus } from './status';
 import { hasWorkStarted, type SubOrderStatus } from './sub-orders';
@@ -28,10 +28,20 @@ export type OrderAction =
   | { type: 'refund'; refund: Extract<TransactionRequest, { kind: 'refund' }> }
   | { type: 'editItems'; changes: LineChange[] }
   /** Closes the order as sold: allowed only when fully paid (seed 002's 423 otherwise). */
-  | { type: 'close' };
+  | { type: 'close' }
+  /**
+   * A device's command that failed validation: taken (its number used, logged as rejected
+   * `validation_failed`) so one bad stored command never blocks the device's later ones.
+   */
+  | { type: 'invalid'; command: string; reason: string; fields: unknown };
 
-/** Actions that need the quoted total: the workflow checks them again once the order is quoted. */
+/**
+ * Actions that need the quoted total: the workflow checks them again once the order is quoted.
+ * They record money or set prices, so only staff take them: operators, devices (a till's
+ * cash drawer or card terminal took the money), the workflow itself. Customers see their bill.
+ */
 export const BILLING_ACTIONS: ReadonlySet<OrderAction['type']> = new Set(['pay', 'refund', 'editItems', 'close']);
+const STAFF: ReadonlySet<ActorRole> = new Set(['operator', 'device', 'system']);
 
 /** Why, as the history records it: the caller's reason, or what the action itself says. */
 export function actionReason(action: OrderAction): string {
@@ -56,10 +66,21 @@ export interface ActionContext {
   gateOpen: boolean;
   /** `key` names a sub-order: the provider the customer chose for those items. */
   subOrders: readonly { key: string; status: SubOrderStatus }[];
-  /** Total after edits, the bill's lines and the payments and refunds so far. */
+  /** Total after edits, the bill's lines, how many adjusted lines, and the payments and refunds so far. */
   total: Cents;
   lines: readonly BillLine[];
+  adjustments: number;
   transactions: readonly Transaction[];
+  /**
+   * The rules orders were recorded with before staff-only billing, bounded amounts and price
+   * matching (the workflow sets it only when replaying such a history, see its `patched()`).
+   */
+  legacyRules?: boolean | undefined;
+}
+
+/** The type a device command is logged under: an invalid one keeps the type the device gave it. */
+export function commandType(action: OrderAction): string {
+  return action.type === 'invalid' ? action.command : action.type;
 }
 
 export type Verdict = { ok: true } | { ok: false; code: string; reason: string; details?: Record<string, unknown> | undefined };
@@ -70,6 +91,11 @@ const refuse = (code: string, reason: string): Verdict => ({ ok: false, code, re
 const OPERATOR_ONLY = new Set<OrderAction['type']>(['complete', 'markDelayed', 'retrySubOrder', 'openGate']);
 
 export function checkAction(order: ActionContext, action: OrderAction, actor: Actor): Verdict {
+  if (action.type === 'invalid') return { ok: false, code: 'validation_failed', reason: action.reason, details: { fields: action.fields } };
+  const bounded = !order.legacyRules;
+  if (bounded && BILLING_ACTIONS.has(action.type) && !STAFF.has(actor.role)) {
+    return refuse('forbidden', `only staff (operators and devices) may ${action.type}`);
+  }
   // A repeated transaction id is answered with the original result, whatever the order's state now.
   if (action.type === 'pay' || action.type === 'refund') {
     const repeat = findRepeat(order.transactions, action.type === 'pay' ? action.payment : action.refund);
@@ -108,14 +134,21 @@ export function checkAction(order: ActionContext, action: OrderAction, actor: Ac
       if (!order.gateRequired) return refuse('no_gate', 'this order does not wait for consumables');
       return order.gateOpen ? refuse('gate_already_open', 'consumables were already issued') : OK;
     case 'pay':
-      return checkTransaction(order.total, order.transactions, action.payment);
-    case 'refund':
-      return checkTransaction(order.total, order.transactions, action.refund);
+    case 'refund': {
+      const request = action.type === 'pay' ? action.payment : action.refund;
+      const bounds = bounded ? checkLedgerBounds(order.transactions, request) : OK;
+      return bounds.ok ? checkTransaction(order.total, order.transactions, request) : bounds;
+    }
     case 'editItems': {
-      const priced = priceEdit(order.lines, action.changes);
-      return priced.ok ? OK : refuse(priced.code, priced.reason);
+      const { captured, refunded } = ledgerOf(order.transactions);
+      const bill = bounded ? { total: order.total, paid: captured - refunded, adjustments: order.adjustments } : undefined;
+      const priced = priceEdit(order.lines, action.changes, bill);
+      return priced.ok ? OK : { ok: false, code: priced.code, reason: priced.reason, details: priced.details };
     }
     case 'close':
       return checkClose(order.total, order.transactions);
+    default:
+      // Only a message sent past the API (Temporal UI, CLI) can name another action.
+      return refuse('unknown_action', `no action ${String((action as { type?: unknown }).type)}`);
   }
 }

@@ -10,6 +10,8 @@ export interface CommandRef {
   deviceId: string;
   commandId: string;
   seq: number;
+  /** A digest of the whole command as sent: a repeat that differs is a conflict, not the same command. */
+  fingerprint?: string | undefined;
 }
 
 export interface CommandLogEntry<R = unknown> extends CommandRef {
@@ -22,15 +24,18 @@ export interface CommandLogEntry<R = unknown> extends CommandRef {
 export type SequenceVerdict<R> =
   | { kind: 'next' }
   | { kind: 'repeat'; entry: CommandLogEntry<R> }
-  | { kind: 'refused'; code: 'out_of_order' | 'sequence_conflict'; reason: string; expectedSeq: number };
+  | { kind: 'refused'; code: 'out_of_order' | 'sequence_conflict' | 'idempotency_conflict'; reason: string; expectedSeq: number };
 
 /** `lastSeq`: the highest sequence number taken from this device for this order (0 before any). */
 export function checkSequence<R>(lastSeq: number, log: readonly CommandLogEntry<R>[], command: CommandRef): SequenceVerdict<R> {
   const taken = log.find((entry) => entry.deviceId === command.deviceId && entry.commandId === command.commandId);
   if (taken) {
-    return taken.seq === command.seq
-      ? { kind: 'repeat', entry: taken }
-      : conflict(`command ${command.commandId} was taken as number ${taken.seq}, not ${command.seq}`, lastSeq);
+    if (taken.seq !== command.seq) return conflict(`command ${command.commandId} was taken as number ${taken.seq}, not ${command.seq}`, lastSeq);
+    // Entries logged before fingerprints existed match any repeat.
+    if (taken.fingerprint && command.fingerprint && taken.fingerprint !== command.fingerprint) {
+      return { kind: 'refused', code: 'idempotency_conflict', reason: `command ${command.commandId} was already taken with a different content`, expectedSeq: lastSeq + 1 };
+    }
+    return { kind: 'repeat', entry: taken };
   }
   if (command.seq === lastSeq + 1) return { kind: 'next' };
   if (command.seq > lastSeq + 1) {

@@ -8,6 +8,7 @@ import type { ProviderReport, SubOrderStatus } from '../../domain/orders/sub-ord
 import type { Cents } from '../../domain/money';
 import type { Adjustment } from '../../domain/orders/bill';
 import type { CommandLogEntry, CommandRef } from '../../domain/orders/device-commands';
+import type { IdempotencyRef, RememberedAction } from '../../domain/orders/idempotent-actions';
 import type { Transaction } from '../../domain/payments';
 
 export interface OrderItem {
@@ -151,6 +152,8 @@ export interface OrderState {
   /** Per device, the last command number taken, and the recent commands' results (for repeats). */
   deviceSeq: Record<string, number>;
   commands: CommandLogEntry<ActionResult>[];
+  /** Recent bill edits and closes sent with an Idempotency-Key, with their answers (src/domain/orders/idempotent-actions.ts). */
+  idempotentActions: RememberedAction<ActionResult>[];
 }
 
 /** What the projection activity writes: the whole current picture, idempotently. */
@@ -176,6 +179,8 @@ export interface ActionRequest {
   actor: Actor;
   /** A device's command: taken exactly once, in the device's order (src/domain/orders/device-commands.ts). */
   command?: CommandRef | undefined;
+  /** A REST bill edit or close sent with an Idempotency-Key: applied once, repeats get the first answer. */
+  idempotency?: IdempotencyRef | undefined;
 }
 
 export interface ActionResult {
@@ -188,6 +193,8 @@ export interface ActionResult {
   code?: string | undefined;
   reason?: string | undefined;
   details?: Record<string, unknown> | undefined;
+  /** Of an idempotent request (device command, keyed action): the caller compares it with its own to tell a repeat from a conflict. */
+  fingerprint?: string | undefined;
 }
 
 export interface ProviderEvent {

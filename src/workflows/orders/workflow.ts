@@ -25,15 +25,17 @@ import {
   log,
   patched,
   setHandler,
+  TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { withLuhnCheckDigit } from '../../domain/loyalty/luhn';
 import { enrolPurchaseForAccrual } from '../loyalty/hook';
 import { formatMoney } from '../../domain/money';
-import { actionReason, BILLING_ACTIONS, checkAction, type Actor, type OrderAction } from '../../domain/orders/actions';
+import { actionReason, BILLING_ACTIONS, checkAction, commandType, type ActionContext, type Actor, type OrderAction } from '../../domain/orders/actions';
 import { billLines, billTotal, priceEdit } from '../../domain/orders/bill';
 import { checkSequence, trimLog, type CommandRef } from '../../domain/orders/device-commands';
-import { balanceDue, compensatingRefunds, findRepeat, type Transaction, type TransactionRequest } from '../../domain/payments';
+import { findRemembered, MAX_REMEMBERED_ACTIONS, type IdempotencyRef } from '../../domain/orders/idempotent-actions';
+import { balanceDue, compensatingRefunds, findRepeat, ledgerOf, type Transaction, type TransactionRequest } from '../../domain/payments';
 import { allDelivered, awaitsPayment, deriveOrderStatus, type OrderOutcome, type OrderStatus } from '../../domain/orders/status';
 import { applyProviderReport, isLiveAtProvider, type ProviderReport } from '../../domain/orders/sub-orders';
 import { cancellationKey, placementCancellationKey, placementKey } from '../../domain/orders/ids';
@@ -58,6 +60,11 @@ const SYSTEM: Actor = { role: 'system', id: 'workflow' };
 const MAX_REMEMBERED_EVENTS = 500;
 /** Device commands remembered for repeats; older ones are answered from the read model's command log. */
 const MAX_REMEMBERED_COMMANDS = 200;
+/**
+ * Staff-only billing, bounded amounts and lines matched by price (src/domain/orders/actions.ts,
+ * bill.ts) came after orders were recorded: their histories replay with the old rules.
+ */
+const BOUNDED_BILLING = 'bounded-billing';
 
 export async function orderWorkflow(input: OrderWorkflowInput, carried?: OrderState): Promise<OrderResult> {
   return new OrderProcess(input, carried).run();
@@ -96,6 +103,7 @@ class OrderProcess {
       seenEventIds: [],
       adjustments: [],
       transactions: [],
+      idempotentActions: [],
       ...originCommand(input),
     };
     this.projector = new Projector(input, this.state, () => this.status);
@@ -403,25 +411,55 @@ class OrderProcess {
     setHandler(
       actUpdate,
       async (request) => {
-        if (request.command || BILLING_ACTIONS.has(request.action.type)) return this.actOnBillOrCommand(request);
-        const result = this.act(request);
-        // A confirmation answers once the order is on its way, so the caller sees DISPATCHED.
-        if (request.action.type === 'confirm') await condition(() => this.state.phase !== 'awaiting-confirmation');
-        return request.action.type === 'confirm' ? { status: this.status } : result;
+        try {
+          if (request.command || BILLING_ACTIONS.has(request.action.type)) return await this.actOnBillOrCommand(request);
+          const result = this.act(request, false);
+          // A confirmation answers once the order is on its way, so the caller sees DISPATCHED.
+          if (request.action.type === 'confirm') await condition(() => this.state.phase !== 'awaiting-confirmation');
+          return request.action.type === 'confirm' ? { status: this.status } : result;
+        } catch (error) {
+          throw this.asRefusal(error);
+        }
       },
       { validator: (request) => this.validate(request) },
     );
     setHandler(actSignal, (request) => {
-      const verdict = checkAction(this.actionContext(), request.action, request.actor);
-      if (verdict.ok) this.act(request);
-      else this.record({ kind: 'action', actor: actorName(request.actor), reason: `refused ${request.action.type}: ${verdict.reason}` });
+      const legacyRules = !patched(BOUNDED_BILLING);
+      try {
+        // Signals come unchecked from the Temporal UI or CLI: whatever is in them, the order goes on.
+        const verdict = checkAction(this.actionContext(legacyRules), request.action, request.actor);
+        if (verdict.ok) this.act(request, legacyRules);
+        else this.record({ kind: 'action', actor: actorName(request.actor), reason: `refused ${request.action.type}: ${verdict.reason}` });
+      } catch (error) {
+        this.asRefusal(error); // logged; a signal has no caller to answer
+      }
     });
-    setHandler(providerEventUpdate, (event) => this.onProviderEvent(event), {
-      validator: (event) => this.validateProviderEvent(event),
-    });
+    setHandler(
+      providerEventUpdate,
+      (event) => {
+        try {
+          return this.onProviderEvent(event);
+        } catch (error) {
+          throw this.asRefusal(error);
+        }
+      },
+      { validator: (event) => this.validateProviderEvent(event) },
+    );
   }
 
-  private actionContext() {
+  /**
+   * A plain error thrown by a handler would fail the workflow task, which Temporal retries
+   * forever: the order would jam. Validation is meant to make that impossible; should one
+   * slip through anyway, the update is refused (`action_failed`) and the order goes on.
+   */
+  private asRefusal(error: unknown): unknown {
+    if (error instanceof TemporalFailure) return error;
+    log.error('a message handler failed; the message is refused', { error: String(error) });
+    return refusal('action_failed', `the order could not apply this request: ${(error as Error)?.message ?? String(error)}`, this.status);
+  }
+
+  /** `legacyRules`: only when replaying a history recorded before BOUNDED_BILLING. */
+  private actionContext(legacyRules = false): ActionContext {
     return {
       status: this.status,
       gateRequired: this.input.requiresGate,
@@ -429,17 +467,24 @@ class OrderProcess {
       subOrders: this.state.subOrders,
       total: this.total(),
       lines: this.lines(),
+      adjustments: this.state.adjustments.length,
       transactions: this.state.transactions,
+      legacyRules,
     };
   }
 
-  private validate({ action, actor, command }: ActionRequest): void {
+  private validate({ action, actor, command, idempotency }: ActionRequest): void {
     if (command) {
       // A device's next command is taken even when its action is refused (it is logged as
       // rejected), so one refused command never blocks the device's later ones.
       const sequence = checkSequence(this.state.deviceSeq[command.deviceId] ?? 0, this.state.commands, command);
       if (sequence.kind === 'refused') throw refusal(sequence.code, sequence.reason, this.status, { expectedSeq: sequence.expectedSeq });
       return;
+    }
+    if (idempotency) {
+      const remembered = findRemembered(this.state.idempotentActions, idempotency);
+      if (remembered.kind === 'repeat') return; // answered with the first result, whatever the order's state now
+      if (remembered.kind === 'conflict') throw refusal('idempotency_conflict', remembered.reason, this.status);
     }
     if (BILLING_ACTIONS.has(action.type) && this.state.phase === 'received') return; // checked once quoted
     const verdict = checkAction(this.actionContext(), action, actor);
@@ -451,36 +496,50 @@ class OrderProcess {
    * checked against the device's sequence again after that wait, then applied or logged as rejected.
    */
   private async actOnBillOrCommand(request: ActionRequest): Promise<ActionResult> {
-    const { action, actor, command } = request;
+    const { action, actor, command, idempotency } = request;
     if (BILLING_ACTIONS.has(action.type)) await condition(() => this.state.phase !== 'received' || this.decided());
     if (command) {
       const sequence = checkSequence(this.state.deviceSeq[command.deviceId] ?? 0, this.state.commands, command);
       if (sequence.kind === 'repeat') return sequence.entry.result;
       if (sequence.kind === 'refused') throw refusal(sequence.code, sequence.reason, this.status, { expectedSeq: sequence.expectedSeq });
     }
-    const verdict = checkAction(this.actionContext(), action, actor);
+    if (idempotency) {
+      const remembered = findRemembered(this.state.idempotentActions, idempotency);
+      if (remembered.kind === 'repeat') return remembered.result;
+      if (remembered.kind === 'conflict') throw refusal('idempotency_conflict', remembered.reason, this.status);
+    }
+    const legacyRules = !patched(BOUNDED_BILLING);
+    const verdict = checkAction(this.actionContext(legacyRules), action, actor);
     if (!verdict.ok && !command) throw refusal(verdict.code, verdict.reason, this.status, verdict.details);
+    const fingerprint = command?.fingerprint ?? idempotency?.fingerprint;
     const result: ActionResult = verdict.ok
-      ? { balanceDue: this.balanceDue(), ...this.act(request), outcome: 'applied' }
+      ? { balanceDue: this.balanceDue(), ...this.act(request, legacyRules), outcome: 'applied' }
       : { status: this.status, balanceDue: this.balanceDue(), outcome: 'rejected', code: verdict.code, reason: verdict.reason, details: verdict.details };
+    if (fingerprint) result.fingerprint = fingerprint;
     if (command) this.takeCommand(command, action, actor, result);
+    if (idempotency) this.remember(idempotency, result);
     return result;
+  }
+
+  private remember(idempotency: IdempotencyRef, result: ActionResult): void {
+    this.state.idempotentActions = trimLog([...this.state.idempotentActions, { ...idempotency, result }], MAX_REMEMBERED_ACTIONS);
   }
 
   private takeCommand(command: CommandRef, action: OrderAction, actor: Actor, result: ActionResult): void {
     const at = new Date(Date.now()).toISOString();
     this.state.deviceSeq[command.deviceId] = command.seq;
-    const entry = { ...command, type: action.type, outcome: result.outcome ?? 'applied', result, at };
+    const type = commandType(action);
+    const entry = { ...command, type, outcome: result.outcome ?? 'applied', result, at };
     this.state.commands = trimLog([...this.state.commands, entry], MAX_REMEMBERED_COMMANDS);
-    const reason = `device command ${command.seq} (${action.type}) ${entry.outcome}${result.reason ? `: ${result.reason}` : ''}`;
+    const reason = `device command ${command.seq} (${type}) ${entry.outcome}${result.reason ? `: ${result.reason}` : ''}`;
     this.record({ kind: 'action', actor: actorName(actor), reason, details: { commandId: command.commandId, seq: command.seq } });
   }
 
-  private act({ action, actor }: ActionRequest): ActionResult {
-    if (action.type === 'pay' || action.type === 'refund' || action.type === 'editItems') return this.bill(action, actor);
+  private act({ action, actor, idempotency }: ActionRequest, legacyRules: boolean): ActionResult {
+    if (action.type === 'pay' || action.type === 'refund' || action.type === 'editItems') return this.bill(action, actor, legacyRules, idempotency);
     const who = actorName(actor);
     const reason = actionReason(action);
-    this.record({ kind: 'action', actor: who, reason, details: { action: action.type } });
+    this.record({ kind: 'action', actor: who, reason, details: { action: action.type, ...keyed(idempotency) } });
     switch (action.type) {
       case 'confirm':
         this.state.confirmed = true;
@@ -509,20 +568,34 @@ class OrderProcess {
       case 'close':
         this.decide('COMPLETED', actor, 'sold: closed fully paid');
         break;
+      case 'invalid':
+        break; // never valid: checkAction refuses it
     }
     return { status: this.status };
   }
 
   // ── the bill: edits, payments, refunds (src/domain/orders/bill.ts, src/domain/payments.ts) ──
-  private bill(action: Extract<OrderAction, { type: 'pay' | 'refund' | 'editItems' }>, actor: Actor): ActionResult {
+  private bill(
+    action: Extract<OrderAction, { type: 'pay' | 'refund' | 'editItems' }>,
+    actor: Actor,
+    legacyRules: boolean,
+    idempotency?: IdempotencyRef,
+  ): ActionResult {
     const who = actorName(actor);
     if (action.type === 'editItems') {
-      const priced = priceEdit(this.lines(), action.changes);
-      if (!priced.ok) throw new Error(`unvalidated edit: ${priced.reason}`);
+      const priced = priceEdit(this.lines(), action.changes, legacyRules ? undefined : this.billState());
+      if (!priced.ok) throw refusal(priced.code, priced.reason, this.status, priced.details);
       const at = new Date(Date.now()).toISOString();
-      this.state.adjustments.push(...priced.adjustments.map((adj) => ({ ...adj, actor: who, at })));
-      this.record({ kind: 'action', actor: who, reason: 'items edited', details: { action: 'editItems', total: formatMoney(this.total()) } });
-      return { status: this.status, balanceDue: this.balanceDue() };
+      const adjustments = priced.adjustments.map((adj) => ({ ...adj, actor: who, at }));
+      // Everything is computed (and formatted) before the state changes: nothing is ever half-applied.
+      const total = billTotal(this.state.total, [...this.state.adjustments, ...adjustments]);
+      const result = { status: this.status, balanceDue: balanceDue(total, this.state.transactions) };
+      // A keyed edit keeps its answer in the history, for a repeat after the order finished.
+      const answer = idempotency ? { answer: { status: result.status, balanceDue: formatMoney(result.balanceDue) } } : {};
+      const details = { action: 'editItems', total: formatMoney(total), ...keyed(idempotency), ...answer };
+      this.state.adjustments.push(...adjustments);
+      this.record({ kind: 'action', actor: who, reason: 'items edited', details });
+      return result;
     }
     const request = action.type === 'pay' ? action.payment : action.refund;
     const repeat = findRepeat(this.state.transactions, request);
@@ -541,18 +614,19 @@ class OrderProcess {
       ...(request.kind === 'refund' ? { refundOf: request.refundOf } : {}),
       ...(request.kind === 'payment' && request.details ? { details: request.details } : {}),
       ...(request.kind === 'refund' && request.reason ? { details: { reason: request.reason } } : {}),
-      balanceDueAfter: 0,
+      balanceDueAfter: balanceDue(this.total(), [...this.state.transactions, { kind: request.kind, amount: request.amount }]),
       actor: who,
       at: new Date(Date.now()).toISOString(),
     };
-    this.state.transactions.push(transaction);
-    transaction.balanceDueAfter = this.balanceDue();
-    this.record({
-      kind: 'payment',
+    // Formatted before the state changes: nothing is ever half-applied.
+    const entry = {
+      kind: 'payment' as const,
       actor: who,
       reason: `${request.kind} of ${formatMoney(request.amount)} by ${transaction.method}`,
       details: { transactionId: request.id, balanceDue: formatMoney(transaction.balanceDueAfter) },
-    });
+    };
+    this.state.transactions.push(transaction);
+    this.record(entry);
     return transaction;
   }
 
@@ -569,6 +643,11 @@ class OrderProcess {
 
   private balanceDue() {
     return balanceDue(this.total(), this.state.transactions);
+  }
+
+  private billState() {
+    const { captured, refunded } = ledgerOf(this.state.transactions);
+    return { total: this.total(), paid: captured - refunded, adjustments: this.state.adjustments.length };
   }
 
   /** The sub-order an event is about: the same provider and provider order id (ids are only unique per provider). */
@@ -774,7 +853,13 @@ function withBillingDefaults(state: OrderState): OrderState {
   state.transactions ??= [];
   state.deviceSeq ??= {};
   state.commands ??= [];
+  state.idempotentActions ??= [];
   return state;
+}
+
+/** History details naming the Idempotency-Key an action was sent with (the API answers repeats of a finished order from them). */
+function keyed(idempotency: IdempotencyRef | undefined): Record<string, string> {
+  return idempotency ? { idempotencyKey: idempotency.key, fingerprint: idempotency.fingerprint } : {};
 }
 
 /** An order created offline by a device: its create command is that device's number 1 for the order. */
