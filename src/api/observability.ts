@@ -16,10 +16,43 @@ import type { Metrics } from '../infra/metrics';
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
 
-/** The express route pattern that matched (`/orders/:id`), or `unmatched`. */
+/**
+ * The express route pattern that matched (`/orders/:id`), or `unmatched`. A request
+ * answered before routing (malformed JSON, wrong content type, rate limit) is labelled
+ * with the route it was sent to, so its 4xx count under that route.
+ */
 export function routePattern(req: IncomingMessage): string {
-  const { route, baseUrl } = req as Request;
-  return route?.path === undefined ? 'unmatched' : `${baseUrl ?? ''}${String(route.path)}`;
+  const { route, baseUrl, app, method, path } = req as Request;
+  if (route?.path !== undefined) return `${baseUrl ?? ''}${String(route.path)}`;
+  const stack = (app as unknown as { router?: RouterLike } | undefined)?.router?.stack;
+  return (stack && path !== undefined && routeFor(stack, method.toLowerCase(), path)) || 'unmatched';
+}
+
+/** Just enough of express's router (package `router` 2.x) to find which route a path and method would reach. */
+interface LayerLike {
+  match(path: string): { path: string } | false;
+  route?: { path: unknown; methods: Record<string, boolean | undefined> };
+  handle?: Partial<RouterLike>;
+}
+interface RouterLike {
+  stack: LayerLike[];
+}
+
+function routeFor(stack: LayerLike[], method: string, path: string): string | undefined {
+  for (const layer of stack) {
+    const match = layer.match(path);
+    if (!match) continue;
+    const { route, handle } = layer;
+    if (route) {
+      const { methods } = route;
+      if (methods[method] || methods._all || (method === 'head' && methods.get)) return String(route.path);
+    } else if (Array.isArray(handle?.stack)) {
+      // A mounted router: its routes are relative to where it is mounted.
+      const inner = routeFor(handle.stack, method, path.slice(match.path.length) || '/');
+      if (inner) return `${match.path}${inner}`;
+    }
+  }
+  return undefined;
 }
 
 function requestId(req: IncomingMessage, res: ServerResponse): string {
