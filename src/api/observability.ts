@@ -62,15 +62,37 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const logFieldsOf = Symbol('fields a route added to its request log');
+
+/**
+ * For a route that learns what the request is about (POST /orders: the new order's id):
+ * the fields go on the request's completion line and on `req.log` from now on.
+ * Routes under /orders/:id get `orderId` without asking.
+ */
+export function addRequestLogFields(req: Request, res: ServerResponse, fields: Record<string, string>): void {
+  const holder = res as ServerResponse & { [logFieldsOf]?: Record<string, string> };
+  holder[logFieldsOf] = { ...holder[logFieldsOf], ...fields };
+  if (req.log) req.log = req.log.child(fields);
+}
+
+function requestLogFields(req: IncomingMessage, res: ServerResponse, route: string): Record<string, string> {
+  const id = (req as Request).params?.id;
+  const implied: Record<string, string> = route.startsWith('/orders/:id') && typeof id === 'string' && UUID.test(id) ? { orderId: id } : {};
+  return { ...implied, ...(res as ServerResponse & { [logFieldsOf]?: Record<string, string> })[logFieldsOf] };
+}
+
 /** The completion line's fields. No headers, bodies or query strings: they are where secrets live. */
 function requestSummary(req: IncomingMessage, res: ServerResponse, durationMs: number) {
   const traceId = requestSpan(req)?.spanContext().traceId;
+  const route = routePattern(req);
   return {
     method: req.method,
-    route: routePattern(req),
+    route,
     path: (req as Request).path ?? req.url?.split('?')[0],
     statusCode: res.statusCode,
     durationMs,
+    ...requestLogFields(req, res, route),
     ...(traceId ? { traceId } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { allSearchAttributes } from '../workflows/search-attributes';
 import type { Logger } from './logger';
+import { withoutUnexportedTraceIds } from './tracing';
 
 export async function connectClient(address: string, namespace: string, interceptors?: ClientInterceptors): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -33,7 +34,7 @@ export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeO
   Runtime.install({
     logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
       const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[l];
-      sdkLogger[method](meta ?? {}, message);
+      sdkLogger[method](withoutUnexportedTraceIds(meta ?? {}), message);
     }),
     ...(options.metricsPort === undefined
       ? {}

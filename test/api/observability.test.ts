@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { createApp } from '../../src/api/app';
+import { providerRegistry, providerRegistrySchema } from '../../src/config/providers';
 import { DEFAULT_QUEUE_POLICY } from '../../src/domain/ops/queue';
 import { listen, type RunningServer } from '../../src/api/server';
 import { createPrisma } from '../../src/infra/database';
@@ -14,17 +15,19 @@ import { createMetrics } from '../../src/infra/metrics';
 import { freePort } from '../../src/infra/ports';
 import { testEnv } from '../harness/environment';
 import { request } from '../harness/http';
+import { orderBody } from '../harness/orders';
 import { captureLogs, type CapturedLogs } from '../harness/logs';
 
 async function startApp(logs: CapturedLogs, prisma = testEnv().prisma): Promise<RunningServer> {
   const app = createApp({
+    // A provider on paper: orders are accepted (their workflows wait on a task queue nobody polls).
+    providers: providerRegistry(providerRegistrySchema.parse([{ name: 'pizza', baseUrl: 'http://127.0.0.1:9', tracking: 'poll' }])),
     prisma,
     temporal: testEnv().client,
     logger: logs.logger,
     metrics: createMetrics(),
     taskQueue: 'unused',
     temporalUiUrl: 'http://temporal-ui.test',
-    providers: new Map(),
     operators: new Map(),
     orderPolicy: { deadlineMs: 60_000, confirmationTimeoutMs: 60_000 },
     queuePolicy: DEFAULT_QUEUE_POLICY,
@@ -66,6 +69,19 @@ describe('API observability (request ids, request logs, metrics, health)', () =>
     assert.equal(found.msg, 'GET /orders/:id 404');
     const [unknown] = logs.lines((line) => line.reqId === 'req-2' && line.statusCode !== undefined);
     assert.equal(unknown?.route, 'unmatched');
+  });
+
+  it('puts the order id on the request line of routes that know it', async () => {
+    const submitted = await request('POST', `${server.url}/orders`, {
+      headers: { 'X-Request-Id': 'submit-1' },
+      json: orderBody([{ provider: 'pizza', sku: 'margherita', quantity: 1, unitPrice: '12.50' }]),
+    });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    await request('GET', `${server.url}/orders/${submitted.body.id}`, { headers: { 'X-Request-Id': 'read-1', 'X-Customer-Id': submitted.body.customerId } });
+    const line = (reqId: string) => logs.lines((entry) => entry.reqId === reqId && entry.statusCode !== undefined)[0];
+    assert.equal(line('submit-1')?.msg, 'POST /orders 202');
+    assert.equal(line('submit-1')?.orderId, submitted.body.id);
+    assert.equal(line('read-1')?.orderId, submitted.body.id);
   });
 
   it('never logs credentials: Authorization, cookies, passwords, tokens', async () => {
