@@ -5,6 +5,8 @@ COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts ./
+# The image always talks to an external Temporal (TEMPORAL_ADDRESS): no CLI to build at install.
+ENV DURABLE_ORDERS_SKIP_TEMPORAL_CLI=1
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
