@@ -82,6 +82,11 @@ export const stuckSchema = z.object({
     }),
 });
 
+/** An on-demand reconcile (POST /ops/reconcile) leaves orders younger than this alone: their workflow may still be starting. */
+export const reconcileGraceSchema = z.object({
+  RECONCILE_GRACE_SECONDS: z.coerce.number().min(0).default(60),
+});
+
 /** The operators' work queue (src/domain/ops/queue.ts), which also takes stuck orders. */
 export const queuePolicySchema = z.object({
   ...stuckSchema.shape,
@@ -194,6 +199,7 @@ export const apiConfigSchema = loggingSchema.extend({
   API_HOST: z.string().default('0.0.0.0'),
   API_PORT: port.default(3000),
   OPERATOR_TOKENS: operatorTokens.optional(),
+  ...reconcileGraceSchema.shape,
 });
 
 export const workerConfigSchema = loggingSchema.extend({
@@ -222,6 +228,7 @@ export const devConfigSchema = loggingSchema.extend({
   ...databaseSchema.partial().shape,
   ...tracingSchema.shape,
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
+  ...reconcileGraceSchema.shape,
   WORKER_SHUTDOWN_GRACE_SECONDS: workerRuntimeSchema.shape.WORKER_SHUTDOWN_GRACE_SECONDS,
   // The sandbox always exposes the SDK metrics, on a port of its own; its other metrics are on the API's /metrics.
   WORKER_METRICS_PORT: port.default(9464),

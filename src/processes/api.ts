@@ -95,6 +95,7 @@ function defaultOrderPolicy(): ApiContext['orderPolicy'] {
 export function apiOptionsFromConfig(config: ApiConfig | DevConfig) {
   return {
     queuePolicy: queuePolicyFrom(config),
+    reconcileGraceSeconds: config.RECONCILE_GRACE_SECONDS,
     limits: limitsFromConfig(config),
     ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
     orderPolicy: {

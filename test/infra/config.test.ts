@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { apiConfigSchema, ConfigError, gophermartConfigSchema, migrateConfigSchema, parseConfig, workerConfigSchema } from '../../src/config';
+import { apiConfigSchema, ConfigError, devConfigSchema, gophermartConfigSchema, migrateConfigSchema, parseConfig, workerConfigSchema } from '../../src/config';
+import { apiOptionsFromConfig } from '../../src/processes/api';
 import { spawnProject } from '../harness/processes';
 
 const valid = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgresql://u:p@db:5432/orders' };
@@ -87,6 +88,11 @@ describe('configuration (zod, at start-up)', () => {
       assert.equal(lines.length, 1, child.output());
       assert.match(lines[0]!, /^Invalid configuration: (DATABASE_URL|TEMPORAL_ADDRESS): /);
     }
+  });
+
+  it('lets an on-demand reconcile judge new orders at once with RECONCILE_GRACE_SECONDS=0 (default 60)', () => {
+    assert.equal(apiOptionsFromConfig(parseConfig(apiConfigSchema, valid)).reconcileGraceSeconds, 60);
+    assert.equal(apiOptionsFromConfig(parseConfig(devConfigSchema, { RECONCILE_GRACE_SECONDS: '0' })).reconcileGraceSeconds, 0);
   });
 
   it('treats empty variables as unset', () => {
