@@ -54,26 +54,35 @@ export async function cachedWorkflowBundle(
   if (hit !== undefined) return { code: hit, cached: true };
   const started = Date.now();
   const { code } = await bundleWorkflowCode({ ...options, logger: bundlerLogger(logger) });
-  fs.mkdirSync(cacheDir, { recursive: true });
-  // Written aside, then renamed: a concurrent start never reads half a bundle.
-  const staging = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(staging, code);
-  fs.renameSync(staging, file);
-  prune(cacheDir, file);
-  logger?.info({ ms: Date.now() - started, file }, 'workflow code bundled (cached for the next start)');
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    // Written aside, then renamed: a concurrent start never reads half a bundle.
+    const staging = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(staging, code);
+    fs.renameSync(staging, file);
+    prune(cacheDir, file);
+    logger?.info({ ms: Date.now() - started, file }, 'workflow code bundled (cached for the next start)');
+  } catch (error) {
+    // A read-only install still runs; it just bundles on every start.
+    logger?.warn({ err: error, cacheDir }, 'workflow code bundled, but the cache folder is not writable');
+  }
   return { code, cached: false };
 }
 
 function readIfThere(file: string): string | undefined {
+  let code: string;
   try {
-    const code = fs.readFileSync(file, 'utf8');
+    code = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // not there (or not readable): bundle it
+  }
+  try {
     const now = new Date();
     fs.utimesSync(file, now, now); // in use: not pruned
-    return code;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+  } catch {
+    // A read-only cache is still a cache.
   }
+  return code;
 }
 
 function prune(dir: string, keep: string): void {
