@@ -5,8 +5,9 @@ COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-# npm install rather than npm ci: see .ci/run (optional platform builds missing from the lockfile).
-RUN npm install --no-audit --no-fund
+# The image always talks to an external Temporal (TEMPORAL_ADDRESS): no CLI to build at install.
+ENV DURABLE_ORDERS_SKIP_TEMPORAL_CLI=1
+RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
@@ -15,7 +16,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts are skipped: the Prisma client was generated and compiled into dist/ in the build stage.
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
 # The operator console is served as plain ES modules straight from its source folder.

@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS, jsonBodies, rateLimiter, requireJsonBodies } from './li
 import { observeRequests } from './observability';
 import { docsRouter } from './openapi';
 import { queueRouter } from './ops/queue-routes';
+import { readModelCounter } from './ops/read-model-metrics';
 import { opsRouter } from './ops/routes';
 import { orderActionsRouter } from './orders/actions';
 import { loyaltyRouter } from './loyalty/routes';
@@ -30,6 +31,8 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(rateLimiter(ctx, limits));
   app.use(requireJsonBodies, jsonBodies(limits));
   app.use(healthRouter(ctx));
+  // orders_by_status / orders_stuck / orders_lost are counted from the read model on each scrape.
+  ctx.metrics.readModel.observe(readModelCounter(ctx.prisma, ctx.queuePolicy.stuck, ctx.logger));
   app.get('/metrics', metricsEndpoint(ctx.metrics.registry));
   app.use(docsRouter());
   app.use(ordersRouter(ctx));

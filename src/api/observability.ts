@@ -16,10 +16,43 @@ import type { Metrics } from '../infra/metrics';
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
 
-/** The express route pattern that matched (`/orders/:id`), or `unmatched`. */
+/**
+ * The express route pattern that matched (`/orders/:id`), or `unmatched`. A request
+ * answered before routing (malformed JSON, wrong content type, rate limit) is labelled
+ * with the route it was sent to, so its 4xx count under that route.
+ */
 export function routePattern(req: IncomingMessage): string {
-  const { route, baseUrl } = req as Request;
-  return route?.path === undefined ? 'unmatched' : `${baseUrl ?? ''}${String(route.path)}`;
+  const { route, baseUrl, app, method, path } = req as Request;
+  if (route?.path !== undefined) return `${baseUrl ?? ''}${String(route.path)}`;
+  const stack = (app as unknown as { router?: RouterLike } | undefined)?.router?.stack;
+  return (stack && path !== undefined && routeFor(stack, method.toLowerCase(), path)) || 'unmatched';
+}
+
+/** Just enough of express's router (package `router` 2.x) to find which route a path and method would reach. */
+interface LayerLike {
+  match(path: string): { path: string } | false;
+  route?: { path: unknown; methods: Record<string, boolean | undefined> };
+  handle?: Partial<RouterLike>;
+}
+interface RouterLike {
+  stack: LayerLike[];
+}
+
+function routeFor(stack: LayerLike[], method: string, path: string): string | undefined {
+  for (const layer of stack) {
+    const match = layer.match(path);
+    if (!match) continue;
+    const { route, handle } = layer;
+    if (route) {
+      const { methods } = route;
+      if (methods[method] || methods._all || (method === 'head' && methods.get)) return String(route.path);
+    } else if (Array.isArray(handle?.stack)) {
+      // A mounted router: its routes are relative to where it is mounted.
+      const inner = routeFor(handle.stack, method, path.slice(match.path.length) || '/');
+      if (inner) return `${match.path}${inner}`;
+    }
+  }
+  return undefined;
 }
 
 function requestId(req: IncomingMessage, res: ServerResponse): string {
@@ -29,15 +62,37 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const logFieldsOf = Symbol('fields a route added to its request log');
+
+/**
+ * For a route that learns what the request is about (POST /orders: the new order's id):
+ * the fields go on the request's completion line and on `req.log` from now on.
+ * Routes under /orders/:id get `orderId` without asking.
+ */
+export function addRequestLogFields(req: Request, res: ServerResponse, fields: Record<string, string>): void {
+  const holder = res as ServerResponse & { [logFieldsOf]?: Record<string, string> };
+  holder[logFieldsOf] = { ...holder[logFieldsOf], ...fields };
+  if (req.log) req.log = req.log.child(fields);
+}
+
+function requestLogFields(req: IncomingMessage, res: ServerResponse, route: string): Record<string, string> {
+  const id = (req as Request).params?.id;
+  const implied: Record<string, string> = route.startsWith('/orders/:id') && typeof id === 'string' && UUID.test(id) ? { orderId: id } : {};
+  return { ...implied, ...(res as ServerResponse & { [logFieldsOf]?: Record<string, string> })[logFieldsOf] };
+}
+
 /** The completion line's fields. No headers, bodies or query strings: they are where secrets live. */
 function requestSummary(req: IncomingMessage, res: ServerResponse, durationMs: number) {
   const traceId = requestSpan(req)?.spanContext().traceId;
+  const route = routePattern(req);
   return {
     method: req.method,
-    route: routePattern(req),
+    route,
     path: (req as Request).path ?? req.url?.split('?')[0],
     statusCode: res.statusCode,
     durationMs,
+    ...requestLogFields(req, res, route),
     ...(traceId ? { traceId } : {}),
   };
 }

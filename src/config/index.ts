@@ -8,24 +8,36 @@ import type { AccrualClientOptions } from '../activities/loyalty/accrual-client'
 import type { TokenOptions } from '../api/loyalty/auth';
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../domain/ops/queue';
 import { parseStuckThresholds } from '../domain/orders/stuck';
+import { parseDatabaseUrl } from '../infra/database-url';
 import type { AccrualRunSettings } from '../workflows/loyalty/types';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const hostPort = z
-  .string()
-  .regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. localhost:7233');
+/** `host:port` with a real port number; `emptyHost` allows `:port` (listen on every interface). */
+function hostPort(example: string, emptyHost = false) {
+  const shape = emptyHost ? /^([^\s/]*):(\d{1,5})$/ : /^([^\s:/]+):(\d{1,5})$/;
+  return z.string().superRefine((text, ctx) => {
+    const match = shape.exec(text);
+    if (!match) ctx.addIssue({ code: 'custom', message: `expected host:port, e.g. ${example}` });
+    else if (Number(match[2]) > 65535) ctx.addIssue({ code: 'custom', message: `port ${match[2]} is above 65535` });
+  });
+}
 
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL');
+/** Checked the way every connection parses it (src/infra/database-url.ts): host, port, `?schema=`. */
+const postgresUrl = z.string().superRefine((text, ctx) => {
+  try {
+    parseDatabaseUrl(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
 
 export const loggingSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
 export const temporalSchema = z.object({
-  TEMPORAL_ADDRESS: hostPort,
+  TEMPORAL_ADDRESS: hostPort('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   /** Base URL of the Temporal Web UI, used to build links to each order's workflow. */
@@ -68,6 +80,11 @@ export const stuckSchema = z.object({
         return z.NEVER;
       }
     }),
+});
+
+/** An on-demand reconcile (POST /ops/reconcile) leaves orders younger than this alone: their workflow may still be starting. */
+export const reconcileGraceSchema = z.object({
+  RECONCILE_GRACE_SECONDS: z.coerce.number().min(0).default(60),
 });
 
 /** The operators' work queue (src/domain/ops/queue.ts), which also takes stuck orders. */
@@ -183,6 +200,7 @@ export const apiConfigSchema = loggingSchema.extend({
   API_PORT: port.default(3000),
   OPERATOR_TOKENS: operatorTokens.optional(),
   DEVICE_TOKENS: operatorTokens.optional(),
+  ...reconcileGraceSchema.shape,
 });
 
 export const workerConfigSchema = loggingSchema.extend({
@@ -211,6 +229,7 @@ export const devConfigSchema = loggingSchema.extend({
   ...databaseSchema.partial().shape,
   ...tracingSchema.shape,
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
+  ...reconcileGraceSchema.shape,
   WORKER_SHUTDOWN_GRACE_SECONDS: workerRuntimeSchema.shape.WORKER_SHUTDOWN_GRACE_SECONDS,
   // The sandbox always exposes the SDK metrics, on a port of its own; its other metrics are on the API's /metrics.
   WORKER_METRICS_PORT: port.default(9464),
@@ -242,10 +261,7 @@ export const gophermartConfigSchema = loggingSchema.extend({
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...accrualSchema.shape,
   ...loyaltyApiSchema.shape,
-  RUN_ADDRESS: z
-    .string()
-    .regex(/^[^\s/]*:\d{1,5}$/, 'expected host:port or :port')
-    .default(':8080'),
+  RUN_ADDRESS: hostPort(':8080 or localhost:8080', true).default(':8080'),
   DATABASE_URI: postgresUrl.optional(),
   /** Unset: Temporal keeps its state in memory and unfinished accruals are restarted from the database. */
   DATA_DIR: z.string().optional(),

@@ -6,23 +6,10 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
+import { parseDatabaseUrl } from './database-url';
 
 export { PrismaClient };
-export const DEFAULT_SCHEMA = 'durable_orders';
-
-export interface DatabaseTarget {
-  /** The URL without Prisma's `schema` parameter, as `pg` expects it. */
-  connectionString: string;
-  schema: string;
-}
-
-export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
-  const url = new URL(databaseUrl);
-  const schema = url.searchParams.get('schema') ?? DEFAULT_SCHEMA;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) throw new Error(`DATABASE_URL: invalid schema name "${schema}"`);
-  url.searchParams.delete('schema');
-  return { connectionString: url.toString(), schema };
-}
+export { DEFAULT_SCHEMA, parseDatabaseUrl, type DatabaseTarget } from './database-url';
 
 export function createPool(databaseUrl: string, max = 10): Pool {
   const { connectionString, schema } = parseDatabaseUrl(databaseUrl);

@@ -7,12 +7,16 @@
  * timeouts are thrown (Temporal retries the activity).
  */
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { asyncLocalStorage as activityContext } from '@temporalio/activity';
+import { orderIdOfWorkflow } from '../domain/orders/ids';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
 export interface HttpClientOptions {
   /** Low-cardinality name of the remote, for logs and metrics: `accrual`, `provider:pizza`. */
   target: string;
+  /** More fields for every log line of this client, e.g. `{ provider: 'pizza' }`. */
+  logFields?: Record<string, string>;
   logger: Logger;
   metrics: Metrics;
   /** Per-call timeout unless the caller passes its own `signal`. */
@@ -23,9 +27,10 @@ export type HttpClient = (url: string | URL, init?: RequestInit) => Promise<Resp
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const log = options.logger.child({ target: options.target });
+  const clientLog = options.logger.child({ target: options.target, ...options.logFields });
 
   return async (input, init = {}) => {
+    const log = withActivityContext(clientLog);
     const url = new URL(input);
     const method = (init.method ?? 'GET').toUpperCase();
     const where = { method, host: url.host, path: url.pathname };
@@ -62,4 +67,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       },
     );
   };
+}
+
+/**
+ * Inside an activity (the client is shared by every activity of a worker), the line says
+ * which one called: the same workflowId / workflowRunId / activityType / activityId fields
+ * as the SDK's own activity lines, and the order when the workflow is an order's.
+ */
+function withActivityContext(log: Logger): Logger {
+  const info = activityContext.getStore()?.info;
+  if (!info) return log;
+  const workflowId = info.workflowExecution?.workflowId;
+  const orderId = workflowId && orderIdOfWorkflow(workflowId);
+  return log.child({
+    ...(workflowId ? { workflowId, workflowRunId: info.workflowExecution!.runId } : {}),
+    ...(orderId ? { orderId } : {}),
+    activityType: info.activityType,
+    activityId: info.activityId,
+  });
 }

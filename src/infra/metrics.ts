@@ -41,30 +41,6 @@ function businessMetrics(registry: Registry) {
       buckets: ORDER_DURATION_BUCKETS,
       registers,
     }),
-    /** Orders per current status, from the read model. Set by the reconciler on each run. */
-    ordersByStatus: new Gauge({
-      name: 'orders_by_status',
-      help: 'Orders per current status in the read model',
-      labelNames: ['status'] as const,
-      registers,
-    }),
-    /** Non-final orders without progress for longer than their status threshold. Set by the reconciler. */
-    stuckOrders: new Gauge({
-      name: 'orders_stuck',
-      help: 'Orders with no progress for longer than the threshold of their status',
-      labelNames: ['status'] as const,
-      registers,
-    }),
-    /**
-     * Orders the reconciler could not repair, by kind: `missing_workflow` (an open row with no
-     * workflow), `workflow_ended` (its workflow was terminated, timed out or failed). Set by the reconciler.
-     */
-    lostOrders: new Gauge({
-      name: 'orders_lost',
-      help: 'Orders whose read model and workflow disagree, by kind',
-      labelNames: ['kind'] as const,
-      registers,
-    }),
     /** Every call to a provider, by outcome (`ok`, `error`). Recorded by the provider adapter activities. */
     providerCallSeconds: new Histogram({
       name: 'provider_call_duration_seconds',
@@ -103,6 +79,55 @@ function businessMetrics(registry: Registry) {
   };
 }
 
+/** What the read-model gauges show; counted from the database on each scrape (see readModelGauges). */
+export interface ReadModelCounts {
+  /** Orders per current status (every status of the lifecycle). */
+  byStatus: Record<string, number>;
+  /** Open orders without progress past their status's threshold, per status. */
+  stuck: Record<string, number>;
+  /** Open anomalies the reconciler could not repair (order_anomalies), per kind. */
+  lost: Record<string, number>;
+}
+
+/**
+ * Gauges computed when scraped, from the read model (orders, order_anomalies), never
+ * set by whoever ran last: every process that reads them (each API replica) reports the
+ * same numbers, and a fixed problem disappears on the next scrape. Until a process calls
+ * `observe(count)` (the API does, src/api/ops/read-model-metrics.ts) they export no
+ * samples; when counting fails, neither (absent, never stale).
+ */
+function readModelGauges(registry: Registry) {
+  let count: (() => Promise<ReadModelCounts>) | undefined;
+  let pending: Promise<ReadModelCounts | undefined> | undefined;
+  // A scrape collects the three gauges together: they share one count.
+  const snapshot = () =>
+    (pending ??= (count ? count().catch(() => undefined) : Promise.resolve(undefined)).finally(() => {
+      pending = undefined;
+    }));
+  const gauge = (name: string, help: string, label: string, pick: (counts: ReadModelCounts) => Record<string, number>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        const counts = await snapshot();
+        this.reset();
+        if (counts) for (const [value, n] of Object.entries(pick(counts))) this.set({ [label]: value }, n);
+      },
+    });
+  gauge('orders_by_status', 'Orders per current status in the read model', 'status', (c) => c.byStatus);
+  gauge('orders_stuck', 'Orders with no progress for longer than the threshold of their status', 'status', (c) => c.stuck);
+  /** `missing_workflow` (an open row with no workflow), `workflow_ended` (its workflow was terminated, timed out or failed). */
+  gauge('orders_lost', 'Orders the reconciler found broken and could not repair, by kind', 'kind', (c) => c.lost);
+  return {
+    /** Where the gauges' numbers come from, from now on (the last call wins). */
+    observe(source: () => Promise<ReadModelCounts>): void {
+      count = source;
+    },
+  };
+}
+
 function httpMetrics(registry: Registry) {
   const registers = [registry];
   return {
@@ -135,6 +160,8 @@ export interface Metrics {
   registry: Registry;
   http: ReturnType<typeof httpMetrics>;
   business: ReturnType<typeof businessMetrics>;
+  /** orders_by_status, orders_stuck, orders_lost: counted from the read model at scrape time. */
+  readModel: ReturnType<typeof readModelGauges>;
 }
 
 export type BusinessMetrics = Metrics['business'];
@@ -143,7 +170,7 @@ export type BusinessMetrics = Metrics['business'];
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
-  return { registry, http: httpMetrics(registry), business: businessMetrics(registry) };
+  return { registry, http: httpMetrics(registry), business: businessMetrics(registry), readModel: readModelGauges(registry) };
 }
 
 /**

@@ -4,6 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { allSearchAttributes } from '../workflows/search-attributes';
 import type { Logger } from './logger';
+import { withoutUnexportedTraceIds } from './tracing';
 
 export async function connectClient(address: string, namespace: string, interceptors?: ClientInterceptors): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -33,7 +34,7 @@ export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeO
   Runtime.install({
     logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
       const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[l];
-      sdkLogger[method](meta ?? {}, message);
+      sdkLogger[method](withoutUnexportedTraceIds(meta ?? {}), message);
     }),
     ...(options.metricsPort === undefined
       ? {}
@@ -50,19 +51,35 @@ export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeO
 
 /**
  * Registers any of our search attributes the namespace lacks (a fresh production
- * cluster). The dev server registers them at launch, so this is then a no-op.
+ * cluster), and returns once the namespace lists them all. Safe to run from every API
+ * and worker replica at once: losing the race to another registrar is success. The dev
+ * server registers them at launch, so this is then one read.
  */
-export async function ensureSearchAttributes(client: Client): Promise<string[]> {
+export async function ensureSearchAttributes(client: Client, timeoutMs = 30_000): Promise<string[]> {
   const { namespace } = client.options;
-  const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = allSearchAttributes.filter((key) => !known.has(key.name));
+  const operator = client.connection.operatorService;
+  const missingNow = async () => {
+    const existing = await operator.listSearchAttributes({ namespace });
+    const known = new Set(Object.keys(existing.customAttributes ?? {}));
+    return allSearchAttributes.filter((key) => !known.has(key.name));
+  };
+  const missing = await missingNow();
   if (missing.length === 0) return [];
-  await client.connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(
-      missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]),
-    ),
-  });
+  try {
+    await operator.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]),
+      ),
+    });
+  } catch (error) {
+    // Another replica registered them first (or some of them): fine if they are all there now.
+    if ((await missingNow()).length > 0) throw error;
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (let left = await missingNow(); left.length > 0; left = await missingNow()) {
+    if (Date.now() > deadline) throw new Error(`search attributes ${left.map((key) => key.name).join(', ')} not listed ${timeoutMs} ms after registering them`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   return missing.map((key) => key.name);
 }

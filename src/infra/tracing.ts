@@ -45,6 +45,20 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** Whether spans made now go anywhere (startTracing ran and was not shut down). */
+let exporting = false;
+
+/**
+ * Log fields naming a trace, kept only when traces are exported: the bundled workflow
+ * interceptors make (deterministic) spans and stamp their ids on workflow log lines even
+ * with tracing off, where they would point to traces nobody can find.
+ */
+export function withoutUnexportedTraceIds(fields: Record<string, unknown>): Record<string, unknown> {
+  if (exporting || !('trace_id' in fields || 'span_id' in fields)) return fields;
+  const { trace_id: _traceId, span_id: _spanId, trace_flags: _flags, ...rest } = fields;
+  return rest;
+}
+
 /** Starts tracing when an endpoint or exporter is given; `undefined` (tracing off) otherwise. Once per process. */
 export function startTracing(options: TracingOptions): Tracing | undefined {
   let processor: SpanProcessor;
@@ -70,6 +84,7 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
   // The instrumentation patches `http` when it is next required; it may have been loaded already.
   require('node:http');
   options.logger?.info({ serviceName: options.serviceName, endpoint: options.endpoint }, 'tracing on');
+  exporting = true;
 
   return {
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
@@ -85,6 +100,7 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
       sinks: { exporter: makeWorkflowExporter(processor, resource) },
     },
     async shutdown() {
+      exporting = false;
       unregister();
       await provider.shutdown();
       trace.disable();

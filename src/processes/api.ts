@@ -9,7 +9,7 @@ import { listen } from '../api/server';
 import { createPrisma } from '../infra/database';
 import type { Logger } from '../infra/logger';
 import { createMetrics, type Metrics } from '../infra/metrics';
-import { connectClient } from '../infra/temporal';
+import { connectClient, ensureSearchAttributes } from '../infra/temporal';
 import type { Tracing } from '../infra/tracing';
 
 export interface ApiProcessOptions {
@@ -46,6 +46,14 @@ export interface RunningApi {
 
 export async function startApi(options: ApiProcessOptions): Promise<RunningApi> {
   const temporal = await connectClient(options.temporalAddress, options.namespace, options.tracing?.clientInterceptors);
+  // Orders are started with our search attributes: on a fresh cluster the API may be up before any worker.
+  try {
+    const added = await ensureSearchAttributes(temporal);
+    if (added.length) options.logger.info({ added }, 'registered search attributes');
+  } catch (error) {
+    await temporal.connection.close();
+    throw error;
+  }
   const prisma = createPrisma(options.databaseUrl);
   const temporalCalls = new Set<Promise<unknown>>();
   const app = createApp({
@@ -89,6 +97,7 @@ function defaultOrderPolicy(): ApiContext['orderPolicy'] {
 export function apiOptionsFromConfig(config: ApiConfig | DevConfig) {
   return {
     queuePolicy: queuePolicyFrom(config),
+    reconcileGraceSeconds: config.RECONCILE_GRACE_SECONDS,
     limits: limitsFromConfig(config),
     ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
     orderPolicy: {

@@ -7,14 +7,16 @@ import { NativeConnection, Worker, type BundleOptions, type WorkerOptions } from
 import type { Pool } from 'pg';
 import { createAccrualActivities, createActivities, type ActivityDeps } from '../activities';
 import type { AccrualWorkerOptions } from '../config';
+import type { Logger } from '../infra/logger';
 import { discardWorkflowSpans, type Tracing } from '../infra/tracing';
+import { cachedWorkflowBundle } from './workflow-bundle';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Pre-bundled workflow code; built once by `npm run build` (production) or by the test harness. */
+  /** Pre-bundled workflow code (the test harness's); else see workflowSource. */
   workflowBundle?: { code: string };
   /** Tracing on: activity spans and the workflow-span sink. */
   tracing?: Tracing;
@@ -30,12 +32,17 @@ export function workflowBundleOptions(): Pick<BundleOptions, 'workflowsPath' | '
   return { workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES };
 }
 
-/** Prefers the bundle `npm run build` wrote when running compiled code; source runs bundle on start. */
-export function workflowSource(bundle?: { code: string }): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+/**
+ * Where a worker's workflow code comes from: the bundle it is given; else, running
+ * compiled code, the one `npm run build` wrote; else (source runs) the cached bundle of
+ * these sources, built on the first start after a change (src/worker/workflow-bundle.ts).
+ */
+export async function workflowSource(bundle?: { code: string }, logger?: Logger): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (bundle) return { workflowBundle: bundle };
   const prebuilt = path.join(__dirname, '..', '..', 'workflow-bundle.js');
   if (__filename.endsWith('.js') && fs.existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
-  return { workflowsPath: workflowBundleOptions().workflowsPath };
+  const { code } = await cachedWorkflowBundle(workflowBundleOptions(), logger);
+  return { workflowBundle: { code } };
 }
 
 /**
@@ -47,18 +54,14 @@ export function replayWorkerOptions(bundle: { code: string }) {
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
-  const source = workflowSource(options.workflowBundle);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...source,
+    // Every bundle carries the workflow interceptors already (workflowBundleOptions).
+    ...(await workflowSource(options.workflowBundle, options.deps.logger)),
     activities: createActivities(options.deps),
-    interceptors: {
-      // When bundling on start; a pre-built bundle has them already (workflowBundleOptions).
-      ...(source.workflowsPath ? { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } : {}),
-      ...options.tracing?.workerOptions.interceptors,
-    },
+    interceptors: { ...options.tracing?.workerOptions.interceptors },
     sinks: options.tracing?.workerOptions.sinks ?? discardWorkflowSpans,
     ...(options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime }),
   });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { createApp } from '../../src/api/app';
+import { providerRegistry, providerRegistrySchema } from '../../src/config/providers';
 import { DEFAULT_QUEUE_POLICY } from '../../src/domain/ops/queue';
 import { listen, type RunningServer } from '../../src/api/server';
 import { createPrisma } from '../../src/infra/database';
@@ -14,17 +15,19 @@ import { createMetrics } from '../../src/infra/metrics';
 import { freePort } from '../../src/infra/ports';
 import { testEnv } from '../harness/environment';
 import { request } from '../harness/http';
+import { orderBody } from '../harness/orders';
 import { captureLogs, type CapturedLogs } from '../harness/logs';
 
 async function startApp(logs: CapturedLogs, prisma = testEnv().prisma): Promise<RunningServer> {
   const app = createApp({
+    // A provider on paper: orders are accepted (their workflows wait on a task queue nobody polls).
+    providers: providerRegistry(providerRegistrySchema.parse([{ name: 'pizza', baseUrl: 'http://127.0.0.1:9', tracking: 'poll' }])),
     prisma,
     temporal: testEnv().client,
     logger: logs.logger,
     metrics: createMetrics(),
     taskQueue: 'unused',
     temporalUiUrl: 'http://temporal-ui.test',
-    providers: new Map(),
     operators: new Map(),
     orderPolicy: { deadlineMs: 60_000, confirmationTimeoutMs: 60_000 },
     queuePolicy: DEFAULT_QUEUE_POLICY,
@@ -68,6 +71,19 @@ describe('API observability (request ids, request logs, metrics, health)', () =>
     assert.equal(unknown?.route, 'unmatched');
   });
 
+  it('puts the order id on the request line of routes that know it', async () => {
+    const submitted = await request('POST', `${server.url}/orders`, {
+      headers: { 'X-Request-Id': 'submit-1' },
+      json: orderBody([{ provider: 'pizza', sku: 'margherita', quantity: 1, unitPrice: '12.50' }]),
+    });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    await request('GET', `${server.url}/orders/${submitted.body.id}`, { headers: { 'X-Request-Id': 'read-1', 'X-Customer-Id': submitted.body.customerId } });
+    const line = (reqId: string) => logs.lines((entry) => entry.reqId === reqId && entry.statusCode !== undefined)[0];
+    assert.equal(line('submit-1')?.msg, 'POST /orders 202');
+    assert.equal(line('submit-1')?.orderId, submitted.body.id);
+    assert.equal(line('read-1')?.orderId, submitted.body.id);
+  });
+
   it('never logs credentials: Authorization, cookies, passwords, tokens', async () => {
     const secrets = ['Bearer s3cr3t-bearer-token', 'session=c00kie-secret', 'hunter2-password', 'tok-123-secret'];
     await request('POST', `${server.url}/orders`, {
@@ -100,6 +116,20 @@ describe('API observability (request ids, request logs, metrics, health)', () =>
     assert.match(again, /^http_server_requests_total\{method="GET",route="\/orders\/:id",status_code="404"\} 3$/m);
   });
 
+  it('labels requests refused before routing (malformed JSON, not JSON) with the route they were sent to', async () => {
+    const malformed = await fetch(`${server.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad-json' }, body: '{"customerId":' });
+    const form = await fetch(`${server.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
+    const unknownMethod = await fetch(`${server.url}/orders`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{' });
+    assert.deepEqual([malformed.status, form.status, unknownMethod.status], [400, 415, 400]);
+    const text: string = (await request('GET', `${server.url}/metrics`)).body;
+    assert.match(text, /^http_server_requests_total\{method="POST",route="\/orders",status_code="400"\} 1$/m);
+    assert.match(text, /^http_server_requests_total\{method="POST",route="\/orders",status_code="415"\} 1$/m);
+    // No PUT route exists there: still unmatched.
+    assert.match(text, /^http_server_requests_total\{method="PUT",route="unmatched",status_code="400"\} 1$/m);
+    const [line] = logs.lines((entry) => entry.reqId === 'bad-json' && entry.statusCode !== undefined);
+    assert.equal(line?.route, '/orders');
+  });
+
   it('answers /healthz, and /readyz 200 when Temporal and PostgreSQL answer', async () => {
     assert.deepEqual((await request('GET', `${server.url}/healthz`)).body, { status: 'ok' });
     const ready = await request('GET', `${server.url}/readyz`);
@@ -116,7 +146,8 @@ describe('API observability (request ids, request logs, metrics, health)', () =>
       assert.equal(response.body.status, 'not_ready');
       assert.deepEqual(response.body.checks.temporal, { status: 'up' });
       assert.equal(response.body.checks.database.status, 'down');
-      assert.equal(typeof response.body.checks.database.error, 'string');
+      // Prisma's messages start with a blank line: the reason is the first line with text.
+      assert.match(response.body.checks.database.error, /\S/);
       assert.equal((await request('GET', `${broken.url}/healthz`)).status, 200, 'still alive, just not ready');
       // A request needing the database answers 503 + Retry-After (repeatable), not 500.
       const orders = await request('GET', `${broken.url}/orders`, { headers: { 'x-customer-id': 'c' } });

@@ -2,12 +2,17 @@
  * Proves prisma/schema.prisma and the SQL migrations agree: every model is
  * created with every column set, read back, updated and deleted through the
  * generated client against the migrated database; optional columns also accept null.
- * Adding a model without a fixture here fails the first test.
+ * Every relation is exercised too: nested create, include, a refused unknown parent
+ * (the foreign key) and the cascade on delete. Adding a model without a fixture here
+ * fails the first test.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Prisma } from '../../src/generated/prisma/client';
 import { testEnv } from '../harness/environment';
+import { ROOT } from '../harness/processes';
 
 /** Rows of other models a fixture may refer to (created once, before the tests). */
 interface Parents {
@@ -285,6 +290,68 @@ describe('schema.prisma agrees with the SQL migrations', () => {
       await delegate(model).delete({ where: fixture.key(full) });
       await delegate(model).delete({ where: fixture.key(minimal) });
       assert.equal(await delegate(model).findUnique({ where: fixture.key(full) }), null);
+    });
+  }
+});
+
+interface Relation {
+  parent: string;
+  /** The parent's list field (`items`) and the child's object field (`order`). */
+  listField: string;
+  child: string;
+  objectField: string;
+  foreignKey: string;
+  onDelete: string | undefined;
+}
+
+/** Every relation declared in schema.prisma, read from the schema's text (the child side holds @relation). */
+function schemaRelations(): Relation[] {
+  const schema = fs.readFileSync(path.join(ROOT, 'prisma', 'schema.prisma'), 'utf8');
+  const models = new Map([...schema.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)].map((m) => [m[1]!, m[2]!]));
+  const relations: Relation[] = [];
+  for (const [child, body] of models) {
+    for (const m of body.matchAll(/^\s*(\w+)\s+(\w+)\??\s+@relation\(fields: \[(\w+)\], references: \[\w+\](?:, onDelete: (\w+))?\)/gm)) {
+      const parent = m[2]!;
+      const listField = new RegExp(`^\\s*(\\w+)\\s+${child}\\[\\]`, 'm').exec(models.get(parent) ?? '')?.[1];
+      assert.ok(listField, `${parent} has no list field of ${child}`);
+      relations.push({ parent, listField, child, objectField: m[1]!, foreignKey: m[3]!, onDelete: m[4] });
+    }
+  }
+  return relations;
+}
+
+describe('schema.prisma relations agree with the SQL foreign keys', () => {
+  const relations = schemaRelations();
+  const prisma = () => testEnv().prisma;
+  const newOrder = () => {
+    const id = randomUUID();
+    return { id, workflowId: `order-${id}`, customerId: 'relations', status: 'RECEIVED', requestHash: 'h', request: {} };
+  };
+
+  it('finds the relations (every child of Order, each cascading)', () => {
+    assert.deepEqual(relations.map((r) => `${r.parent}.${r.listField}`).sort(), ['Order.commands', 'Order.history', 'Order.items', 'Order.payments', 'Order.queueAssignments', 'Order.subOrders']);
+    assert.ok(relations.every((r) => r.parent === 'Order' && r.foreignKey === 'orderId' && r.onDelete === 'Cascade'));
+  });
+
+  for (const relation of relations) {
+    const { listField, child, objectField } = relation;
+    const childRow = (orderId: string) => fixtures[child as Prisma.ModelName].full({ orderId });
+
+    it(`${relation.parent}.${listField}: nested create, include both ways, unknown parent refused (P2003), cascade on delete`, async () => {
+      const order = newOrder();
+      const { orderId: _, ...nested } = childRow(order.id);
+      const created = await prisma().order.create({ data: { ...order, [listField]: { create: [nested] } }, include: { [listField]: true } });
+      assert.deepEqual((created as any)[listField], [{ ...nested, orderId: order.id }]);
+
+      const read = await prisma().order.findUniqueOrThrow({ where: { id: order.id }, include: { [listField]: true } });
+      assert.equal((read as any)[listField].length, 1);
+      const back = await delegate(child).findFirst({ where: { orderId: order.id }, include: { [objectField]: true } });
+      assert.equal(back[objectField].id, order.id);
+
+      await assert.rejects(delegate(child).create({ data: childRow(randomUUID()) }), (error: any) => error.code === 'P2003');
+
+      await prisma().order.delete({ where: { id: order.id } });
+      assert.equal(await delegate(child).count({ where: { orderId: order.id } }), 0, `${child} rows cascade with their order`);
     });
   }
 });

@@ -57,6 +57,18 @@ describe('worker process (npm run worker)', function () {
     assert.ok(activityLine, `no activity log line with context:\n${worker.output()}`);
     assert.equal(activityLine.workflowRunId, runId);
     assert.equal(activityLine.component, 'temporal');
+
+    // Outbound calls say which order, workflow run, activity and provider made them.
+    const outbound = lines.filter((line) => line.target === 'provider:pizza' && line.workflowId === handle.workflowId);
+    assert.ok(outbound.length > 0, `no outbound line for ${handle.workflowId}:\n${worker.output()}`);
+    for (const line of outbound) {
+      assert.deepEqual([line.workflowRunId, line.orderId, line.provider], [runId, order.id, 'pizza']);
+      assert.match(line.activityType, /WithProvider$|^pollProvider$/);
+    }
+    // Tracing is off here: workflow lines carry no trace ids (they would name traces never exported).
+    const workflowLines = lines.filter((line) => line.msg === 'order status changed' && line.workflowId === handle.workflowId);
+    assert.ok(workflowLines.length > 0, 'workflow log lines reach the process log');
+    assert.ok(workflowLines.every((line) => line.trace_id === undefined && line.span_id === undefined), JSON.stringify(workflowLines[0]));
   });
 
   it('serves the Temporal SDK metrics (temporal_*) and our metrics on their ports', async () => {

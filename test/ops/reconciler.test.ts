@@ -2,7 +2,7 @@
  * The reconciler finds what went wrong behind the system's back — a deleted or
  * corrupted read-model row, a terminated workflow, an order with no workflow, orders
  * without progress — repairs what is safe and reports the rest (report, GET
- * /ops/stuck-orders, orders_lost / orders_stuck gauges). Runs in a world of its own
+ * /ops/stuck-orders, orders_lost / orders_stuck gauges counted from the read model). Runs in a world of its own
  * (database and namespace), since it looks at every order.
  */
 import assert from 'node:assert/strict';
@@ -139,6 +139,29 @@ describe('reconciler (lost and stuck orders)', function () {
     const metrics: string = (await request('GET', `${api}/metrics`)).body;
     assert.match(metrics, /^orders_stuck\{status="DISPATCHED"\} [1-9]/m);
     assert.match(metrics, /^orders_by_status\{status="DISPATCHED"\} [1-9]/m);
+  });
+
+  it('counts the gauges from the read model at each scrape: an anomaly resolved in the table is 0 on the next scrape', async () => {
+    const gauge = async (series: string) => {
+      const text: string = (await request('GET', `${api}/metrics`)).body;
+      const value = new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1];
+      assert.ok(value !== undefined, `no ${series} in:\n${text}`);
+      return Number(value);
+    };
+    const lost = 'orders_lost{kind="workflow_ended"}';
+    await prisma.orderAnomaly.updateMany({ where: { resolvedAt: null }, data: { resolvedAt: new Date() } });
+    assert.equal(await gauge(lost), 0);
+    // No reconciler run in between: the gauge reads order_anomalies itself.
+    const workflowId = `order-${randomUUID()}`;
+    await prisma.orderAnomaly.create({ data: { workflowId, kind: 'workflow_ended', detail: 'terminated by hand' } });
+    assert.equal(await gauge(lost), 1);
+    await prisma.orderAnomaly.update({ where: { workflowId_kind: { workflowId, kind: 'workflow_ended' } }, data: { resolvedAt: new Date() } });
+    assert.equal(await gauge(lost), 0);
+
+    const dispatched = await prisma.order.count({ where: { status: 'DISPATCHED' } });
+    assert.equal(await gauge('orders_by_status{status="DISPATCHED"}'), dispatched);
+    // Every DISPATCHED order is stuck at once here (threshold 0).
+    assert.equal(await gauge('orders_stuck{status="DISPATCHED"}'), dispatched);
   });
 
   it('is for operators only', async () => {

@@ -9,13 +9,14 @@
  *    unresolved: the order will not finish by itself. Reported, never guessed at;
  *  - open orders without progress past their status's threshold → stuck.
  *
- * Findings go to `order_anomalies` (open until a later run no longer sees them), to the
- * gauges orders_lost / orders_stuck / orders_by_status, and to the log.
+ * Findings go to `order_anomalies` (open until a later run no longer sees them) and to
+ * the log. The gauges orders_lost / orders_stuck / orders_by_status are not set here:
+ * the API counts them from these tables when scraped (src/api/ops/read-model-metrics.ts).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { formatMoney } from '../../domain/money';
 import { isStuck } from '../../domain/orders/stuck';
-import { FINAL_STATUSES, ORDER_STATUSES } from '../../domain/orders/status';
+import { FINAL_STATUSES } from '../../domain/orders/status';
 import type { PrismaClient } from '../../infra/database';
 import type { Logger } from '../../infra/logger';
 import type { Metrics } from '../../infra/metrics';
@@ -32,8 +33,6 @@ export interface ReconcilerDeps {
   metrics: Metrics;
   logger: Logger;
 }
-
-const UNRESOLVED_KINDS: AnomalyKind[] = ['missing_workflow', 'workflow_ended'];
 
 export function createReconcilerActivities(deps: ReconcilerDeps) {
   return {
@@ -88,7 +87,6 @@ export function createReconcilerActivities(deps: ReconcilerDeps) {
         .filter((row) => isStuck(row, now, policy.stuckThresholds))
         .map((row) => ({ orderId: row.id, status: row.status, updatedAt: row.updatedAt.toISOString() }));
       await recordAnomalies(prisma, unresolved, now);
-      await publishGauges(deps, unresolved, stuck);
       for (const finding of repaired) deps.logger.warn(finding, 'reconciler repaired an order');
       for (const finding of unresolved) deps.logger.error(finding, 'reconciler found a lost order');
       if (stuck.length) deps.logger.warn({ stuck: stuck.length }, 'reconciler found stuck orders');
@@ -168,14 +166,4 @@ async function recordAnomalies(prisma: PrismaClient, findings: Finding[], now: D
     // Whatever this run no longer sees is resolved.
     await tx.orderAnomaly.updateMany({ where: { resolvedAt: null, lastSeenAt: { lt: now } }, data: { resolvedAt: now } });
   });
-}
-
-async function publishGauges(deps: ReconcilerDeps, unresolved: Finding[], stuck: { status: string }[]): Promise<void> {
-  const { ordersByStatus, stuckOrders, lostOrders } = deps.metrics.business;
-  const counts = await deps.prisma.order.groupBy({ by: ['status'], _count: { _all: true } });
-  for (const status of ORDER_STATUSES) {
-    ordersByStatus.set({ status }, counts.find((c) => c.status === status)?._count._all ?? 0);
-    stuckOrders.set({ status }, stuck.filter((s) => s.status === status).length);
-  }
-  for (const kind of UNRESOLVED_KINDS) lostOrders.set({ kind }, unresolved.filter((f) => f.kind === kind).length);
 }

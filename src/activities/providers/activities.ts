@@ -32,7 +32,7 @@ export function createProviderActivities(deps: ProviderActivityDeps) {
     const config = deps.providers.get(name);
     if (!config) throw new Error(`unknown provider ${name}`);
     if (!adapters.has(name)) {
-      const http = createHttpClient({ target: `provider:${name}`, logger: deps.logger, metrics: deps.metrics, timeoutMs: config.timeoutMs });
+      const http = createHttpClient({ target: `provider:${name}`, logFields: { provider: name }, logger: deps.logger, metrics: deps.metrics, timeoutMs: config.timeoutMs });
       adapters.set(name, new HttpProviderAdapter(config, http, deps.metrics.business));
     }
     return adapters.get(name)!;

@@ -50,10 +50,17 @@ async function probe(check: () => Promise<unknown>): Promise<Check> {
     await Promise.race([check(), timeout]);
     return { status: 'up' };
   } catch (error) {
-    return { status: 'down', error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+    return { status: 'down', error: firstLine(error) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** One line saying why: the first non-blank line of the message (Prisma's start with a newline), else the error's name or code. */
+function firstLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const line = error.message.split('\n').map((text) => text.trim()).find(Boolean);
+  return line ?? ((error as { code?: string }).code || error.name);
 }
 
 export function registerHealthPaths(registry: OpenAPIRegistry): void {

@@ -14,6 +14,7 @@ import { CustomerId, OrderNumber, OrderStatus, Providers } from '../../workflows
 import { operatorOf, operatorOrOwner } from '../auth';
 import type { ApiContext } from '../context';
 import { ApiError, notFound, parseInput } from '../errors';
+import { addRequestLogFields } from '../observability';
 import { withinUpdateDeadline } from '../workflow-updates';
 import { AUTH, documentRoute, jsonBody, jsonResponse, type OpenAPIRegistry } from '../openapi-kit';
 import {
@@ -40,6 +41,7 @@ export function ordersRouter(ctx: ApiContext): Router {
     const key = intakeKey(req.header('Idempotency-Key'), body.clientOrderId);
     assertKnownProviders(ctx, body);
     const { order, replayed } = await recordIntake(ctx, body, key);
+    addRequestLogFields(req, res, { orderId: order.id });
     await startOrWithdraw(ctx, order, body, key);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(replayed ? 200 : 202).json(orderSummary(ctx, order));

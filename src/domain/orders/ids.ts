@@ -6,6 +6,11 @@ export function orderWorkflowId(orderId: string): string {
   return `order-${orderId}`;
 }
 
+/** The order an order workflow id names, or undefined for other workflows (accruals, the reconciler). */
+export function orderIdOfWorkflow(workflowId: string): string | undefined {
+  return /^order-([0-9a-f-]{36})$/i.exec(workflowId)?.[1];
+}
+
 /** One key per (order, provider, attempt): a failover to another provider is a new attempt. */
 export function placementKey(orderId: string, provider: string, attempt: number): string {
   return `${orderId}:${provider}:${attempt}:place`;
