@@ -171,10 +171,11 @@ describe('order lifecycle', function () {
 
   it('cancels a placement whose answer was lost before failing over: only the alternate delivers', async () => {
     const { sim, api } = await given({
-      // pizza creates every placement but its answers never arrive (200 ms client timeout, 5 attempts).
+      // pizza creates every placement but its answers never arrive (200 ms client timeout): placing is
+      // retried for the shortest budget (10 s, its SLA being 1 s), then the sub-order fails over.
       pizza: {
-        behavior: { prices, stepMs: null, hangMs: 2_000, faults: { place: { loseAnswerNext: 5 } } },
-        config: { timeoutMs: 200, alternates: ['pizza-express'] },
+        behavior: { prices, stepMs: null, hangMs: 2_000, faults: { place: { loseAnswerNext: 1_000 } } },
+        config: { timeoutMs: 200, acceptSlaSeconds: 1, alternates: ['pizza-express'] },
       },
       'pizza-express': { behavior: { prices, stepMs: null } },
     });

@@ -13,16 +13,25 @@ export const readModel = proxyLocalActivities<Pick<OrderActivities, 'projectOrde
   retry: { initialInterval: '200 milliseconds', maximumInterval: '30 seconds' },
 });
 
+/** The least time a placement is retried for, whatever the provider's acceptance SLA. */
+const MIN_PLACEMENT_BUDGET_MS = 10_000;
+
 /**
  * Provider calls with this provider's timeout: an activity lost with a crashed worker is
  * retried as soon as its HTTP call could no longer be running (its timeout plus a margin).
  */
-export function providerCallsFor(callTimeoutMs: number) {
+export function providerCallsFor({ callTimeoutMs, acceptSlaMs }: { callTimeoutMs: number; acceptSlaMs: number }) {
   const startToCloseTimeout = callTimeoutMs + 2_000;
   const backoff = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
   // A provider that cannot quote within two minutes fails the order; a brief outage does not.
   const quoting = proxyActivities<ProviderActivities>({ startToCloseTimeout, scheduleToCloseTimeout: '2 minutes', retry: backoff });
-  const placing = proxyActivities<ProviderActivities>({ startToCloseTimeout, retry: { ...backoff, maximumAttempts: 5 } });
+  // A provider has its acceptance SLA to take a sub-order, so 5xx and timeouts are retried that long
+  // (same idempotency key) before the sub-order fails over; a fixed few attempts gave up in seconds.
+  const placing = proxyActivities<ProviderActivities>({
+    startToCloseTimeout,
+    scheduleToCloseTimeout: Math.max(acceptSlaMs, MIN_PLACEMENT_BUDGET_MS, startToCloseTimeout),
+    retry: backoff,
+  });
   // Compensation must eventually happen: retried until the provider answers.
   const compensating = proxyActivities<ProviderActivities>({
     startToCloseTimeout,

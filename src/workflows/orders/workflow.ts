@@ -814,7 +814,7 @@ class OrderProcess {
   }
 
   private calls(provider: string) {
-    return providerCallsFor(this.policy(provider).callTimeoutMs);
+    return providerCallsFor(this.policy(provider));
   }
 
   private msUntilDeadline(): number {
