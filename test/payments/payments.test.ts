@@ -214,4 +214,28 @@ describe('payments in several goes', function () {
     assert.equal((await payments(api, order.id)).payments.filter((p: any) => p.kind === 'refund').length, 1);
     await recordHistory('partly-paid-cancelled', order.workflowId);
   });
+
+  it('asks the running workflow, not a read-model row it never committed, whether a payment was recorded', async () => {
+    const { api, order } = await openOrder();
+    // What a worker killed between its projection and the end of its workflow task leaves behind:
+    // a payments row the workflow does not have (the update was lost with a Temporal restart).
+    const transactionId = txId('phantom');
+    await testEnv().prisma.payment.create({
+      data: {
+        orderId: order.id, transactionId, kind: 'payment', method: 'cash', amountCents: 1000n, status: 'CAPTURED',
+        balanceDueAfterCents: 1500n, actor: 'operator:test', recordedAt: new Date(Date.now() - 60_000),
+      },
+    });
+    const paid = await pay(api, order.id, 'cash', '10.00', transactionId);
+    assert.equal(paid.status, 200, JSON.stringify(paid.body));
+    const state = await testEnv().client.workflow.getHandle(order.workflowId).query('state');
+    assert.deepEqual((state as any).state.transactions.map((t: any) => t.id), [transactionId], 'the workflow recorded the payment');
+    // Its own projection replaced the leftover row, and the close sees the money.
+    await eventually(async () => {
+      const row = await testEnv().prisma.payment.findUnique({ where: { orderId_transactionId: { orderId: order.id, transactionId } } });
+      return row && row.recordedAt.getTime() > Date.now() - 30_000 ? row : undefined;
+    }, 10_000, 'the workflow\'s own payments row');
+    assert.equal((await pay(api, order.id, 'card', '15.00')).status, 200);
+    assert.deepEqual([(await close(api, order.id)).status], [200]);
+  });
 });

@@ -117,7 +117,7 @@ async function reproject(deps: ReconcilerDeps, temporal: Client, workflowId: str
   // Visibility lags the workflow: what looked like a mismatch may already be in step.
   if (row && row.status === status && row.version >= state.version) return false;
   if (!row) await recreateRowIfMissing(deps.prisma, workflowId, input);
-  const { applied } = await writeProjection(deps.prisma, deps.metrics, orderProjection(input, state, status), { repair: true });
+  const { applied } = await writeProjection(deps.prisma, deps.metrics, orderProjection(input, state, status));
   return applied;
 }
 

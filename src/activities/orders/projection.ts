@@ -1,10 +1,9 @@
 /**
  * Writing an order's projection to the read model — used by the workflow's projection
  * activity and by the reconciler's repairs. Idempotent and monotonic: the order row is
- * updated only by a newer version (a repair may also rewrite the same version, to
- * undo a corrupted row), sub-orders follow the row, and history rows are keyed by
- * (order, seq) and written once, payments and device commands by their ids. Duration metrics are recorded for the history rows
- * this call inserted, so a retried write never counts twice.
+ * updated only by the same or a newer version, sub-orders follow the row, and history rows
+ * (keyed by seq), payments and device commands (by their ids) take the newest projection's
+ * content. Metrics count only rows this call inserted, so a retried write never counts twice.
  */
 import type { PrismaClient } from '../../infra/database';
 import type { Metrics } from '../../infra/metrics';
@@ -14,11 +13,11 @@ export async function writeProjection(
   prisma: PrismaClient,
   metrics: Metrics,
   projection: OrderProjection,
-  options: { repair?: boolean } = {},
 ): Promise<{ applied: boolean }> {
   const { applied, inserted, payments } = await prisma.$transaction(async (tx) => {
     const { count } = await tx.order.updateMany({
-      where: { id: projection.orderId, version: options.repair ? { lte: projection.version } : { lt: projection.version } },
+      // `lte`: the same version again is a re-run workflow task (or a repair), whose content is the one that counts.
+      where: { id: projection.orderId, version: { lte: projection.version } },
       data: {
         status: projection.status,
         version: projection.version,
@@ -52,57 +51,87 @@ export async function writeProjection(
         });
       }
     }
-    // History is append-only and keyed by seq: safe to write even from a stale projection.
-    const rows = await tx.orderHistory.createManyAndReturn({
-      data: projection.history.map((entry) => ({
-        orderId: projection.orderId,
-        seq: entry.seq,
-        at: new Date(entry.at),
-        kind: entry.kind,
-        actor: entry.actor,
-        fromStatus: entry.fromStatus ?? null,
-        toStatus: entry.toStatus ?? null,
-        reason: entry.reason ?? null,
-        details: (entry.details as object | undefined) ?? undefined,
-      })),
-      skipDuplicates: true,
+    // History, payments and device commands are keyed rows. The newest projection's content wins
+    // (one that also won the order row): a workflow task that wrote them and then never committed —
+    // its worker killed right after the local activity — is re-run, and its rows are written again,
+    // possibly with other times or balances. An older projection only adds rows still missing.
+    const newest = count === 1;
+    const orderId = projection.orderId;
+    const historyRows = projection.history.map((entry) => ({
+      orderId,
+      seq: entry.seq,
+      at: new Date(entry.at),
+      kind: entry.kind,
+      actor: entry.actor,
+      fromStatus: entry.fromStatus ?? null,
+      toStatus: entry.toStatus ?? null,
+      reason: entry.reason ?? null,
+      details: (entry.details as object | undefined) ?? undefined,
+    }));
+    const rows = await writeKeyedRows(newest, historyRows, (row: { seq: number }) => String(row.seq), {
+      existing: async (keys) => (await tx.orderHistory.findMany({ where: { orderId, seq: { in: keys.map(Number) } }, select: { seq: true } })).map((r) => String(r.seq)),
+      remove: (keys) => tx.orderHistory.deleteMany({ where: { orderId, seq: { in: keys.map(Number) } } }),
+      create: (data) => tx.orderHistory.createManyAndReturn({ data, skipDuplicates: true }),
     });
-    // Payments and device commands are keyed by their ids: each is written once, whichever projection carries it.
-    const payments = await tx.payment.createManyAndReturn({
-      data: projection.transactions.map((t) => ({
-        orderId: projection.orderId,
-        transactionId: t.id,
-        kind: t.kind,
-        method: t.method,
-        amountCents: BigInt(t.amount),
-        status: t.status,
-        refundOf: t.refundOf ?? null,
-        details: (t.details as object | undefined) ?? undefined,
-        balanceDueAfterCents: BigInt(t.balanceDueAfter),
-        actor: t.actor,
-        recordedAt: new Date(t.at),
-      })),
-      skipDuplicates: true,
-      select: { method: true, status: true },
+    const paymentRows = projection.transactions.map((t) => ({
+      orderId,
+      transactionId: t.id,
+      kind: t.kind,
+      method: t.method,
+      amountCents: BigInt(t.amount),
+      status: t.status,
+      refundOf: t.refundOf ?? null,
+      details: (t.details as object | undefined) ?? undefined,
+      balanceDueAfterCents: BigInt(t.balanceDueAfter),
+      actor: t.actor,
+      recordedAt: new Date(t.at),
+    }));
+    const payments = await writeKeyedRows(newest, paymentRows, (row: { transactionId: string }) => row.transactionId, {
+      existing: async (keys) => (await tx.payment.findMany({ where: { orderId, transactionId: { in: keys } }, select: { transactionId: true } })).map((r) => r.transactionId),
+      remove: (keys) => tx.payment.deleteMany({ where: { orderId, transactionId: { in: keys } } }),
+      create: (data) => tx.payment.createManyAndReturn({ data, skipDuplicates: true }),
     });
-    await tx.orderCommand.createMany({
-      data: projection.commands.map((c) => ({
-        orderId: projection.orderId,
-        deviceId: c.deviceId,
-        commandId: c.commandId,
-        seq: c.seq,
-        type: c.type,
-        outcome: c.outcome,
-        result: c.result as object,
-        at: new Date(c.at),
-      })),
-      skipDuplicates: true,
+    const commandRows = projection.commands.map((c) => ({
+      orderId,
+      deviceId: c.deviceId,
+      commandId: c.commandId,
+      seq: c.seq,
+      type: c.type,
+      outcome: c.outcome,
+      result: c.result as object,
+      at: new Date(c.at),
+    }));
+    const commandKey = (row: { deviceId: string; commandId: string }) => JSON.stringify([row.deviceId, row.commandId]);
+    const commandsMatching = (keys: string[]) => ({ orderId, OR: keys.map((key) => JSON.parse(key) as [string, string]).map(([deviceId, commandId]) => ({ deviceId, commandId })) });
+    await writeKeyedRows(newest, commandRows, commandKey, {
+      existing: async (keys) => (await tx.orderCommand.findMany({ where: commandsMatching(keys), select: { deviceId: true, commandId: true } })).map(commandKey),
+      remove: (keys) => tx.orderCommand.deleteMany({ where: commandsMatching(keys) }),
+      create: (data) => tx.orderCommand.createManyAndReturn({ data, skipDuplicates: true }),
     });
     return { applied: count === 1, inserted: rows, payments };
   });
   for (const row of inserted) recordTransition(metrics, row);
   for (const row of payments) metrics.business.payments.inc({ method: row.method, outcome: row.status.toLowerCase() });
   return { applied };
+}
+
+/**
+ * Writes rows keyed within the order. The newest projection replaces rows with the same keys
+ * (delete, then insert); an older one only inserts missing ones. Returns the rows that did not
+ * exist before, so metrics count each row once however often it is written.
+ */
+async function writeKeyedRows<Keyed, Row extends Keyed, Created extends Keyed>(
+  newest: boolean,
+  rows: Row[],
+  key: (row: Keyed) => string,
+  table: { existing(keys: string[]): Promise<string[]>; remove(keys: string[]): Promise<unknown>; create(rows: Row[]): Promise<Created[]> },
+): Promise<Created[]> {
+  if (rows.length === 0) return [];
+  const keys = rows.map(key);
+  const before = new Set(await table.existing(keys));
+  if (newest && before.size > 0) await table.remove([...before]);
+  const created = await table.create(rows);
+  return created.filter((row) => !before.has(key(row)));
 }
 
 function recordTransition(metrics: Metrics, row: { fromStatus: string | null; toStatus: string | null; details: unknown }): void {

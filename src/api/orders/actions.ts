@@ -87,11 +87,11 @@ export function keyedUpdateId(key: string): string {
 
 /**
  * Applies a keyed action once. Repeats are answered by Temporal (same run), the workflow's
- * memory (across continue-as-new), or the read model's history (older keys, a finished order).
+ * memory (across continue-as-new), or, once the order has finished, the read model's history.
  */
 async function keyedAction(ctx: ApiContext, order: OrderRow, request: ActionRequest, ref: IdempotencyRef): Promise<ActionResult> {
-  const recorded = await keyedAnswer(ctx, order.id, request.action, ref);
-  if (recorded) return recorded;
+  // The running workflow is asked first (it remembers every key it applied): a read-model row may
+  // come from a workflow task that never committed, so the history answers only a finished order.
   try {
     const result = await sendAction(ctx, order, { ...request, idempotency: ref }, keyedUpdateId(ref.key));
     // Temporal answers a concurrent request with the same key by the first one's outcome, whatever it asked.

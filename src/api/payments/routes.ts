@@ -4,8 +4,8 @@
  * id is derived from the client's transaction id, so a repeat joins or returns the first
  * one and never records a second transaction; the answer is compared with the request, so
  * the same id for another amount or method is a conflict even when both arrive at once.
- * The workflow also remembers the ids in its state (across continue-as-new); once it has
- * finished, the read model answers.
+ * The workflow also remembers the ids in its state (across continue-as-new); only once it has
+ * finished does the read model answer.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -56,8 +56,9 @@ export function transactionUpdateId(transactionId: string): string {
 
 /** Records a payment or refund once; every repeat gets the first answer. */
 export async function applyTransaction(ctx: ApiContext, order: OrderRow, actor: Actor, request: TransactionRequest) {
-  const recorded = await recordedTransaction(ctx, order.id, request);
-  if (recorded) return recorded;
+  // The workflow is asked first, always: a `payments` row may come from a workflow task that never
+  // committed (a worker killed right after its projection), so only the workflow's word is final while
+  // it runs. It remembers every transaction (MAX_TRANSACTIONS), so nothing is recorded twice.
   const action = request.kind === 'payment' ? { type: 'pay' as const, payment: request } : { type: 'refund' as const, refund: request };
   try {
     const result = await sendAction(ctx, order, { action, actor }, transactionUpdateId(request.id));

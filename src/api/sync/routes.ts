@@ -68,11 +68,6 @@ async function syncOne(ctx: ApiContext, device: Actor, raw: unknown): Promise<Re
     const order = await targetOrder(ctx, device.id, envelope.data);
     const ids = { orderId: order.id, number: Number(order.number) };
     const command: CommandRef = { deviceId: device.id, commandId: envelope.data.commandId, seq: envelope.data.seq, fingerprint: sha256(canonicalJson(raw)) };
-    // Commands the workflow no longer remembers (its log is bounded) are answered from the read model.
-    const logged = await loggedCommands(ctx, order.id, device.id, command.commandId);
-    const repeat = logged.length ? checkSequence(0, logged, command) : undefined;
-    if (repeat?.kind === 'repeat') return { ...head, ...ids, ...actionResultView(order.id, repeat.entry.result) };
-    if (repeat?.kind === 'refused') throw new ApiError(409, repeat.code, repeat.reason);
     const action = parsed.success && parsed.data.type !== 'create' ? actionOf(parsed.data) : invalidAction(envelope.data, parsed.error);
     const result = await takeCommand(ctx, order, { action, actor: device, command });
     return { ...head, ...ids, ...actionResultView(order.id, result) };
@@ -104,14 +99,27 @@ function invalidAction(envelope: CommandEnvelope, error: z.ZodError | undefined)
 async function takeCommand(ctx: ApiContext, order: OrderRow, request: ActionRequest & { command: CommandRef }): Promise<ActionResult> {
   const { deviceId, commandId, fingerprint } = request.command;
   try {
+    // The running workflow is asked first, always: a read-model row may come from a workflow task that
+    // never committed (a worker killed after its projection), so only the workflow's word is final.
     const result = await sendAction(ctx, order, request, `device:${deviceId}:${commandId}`);
     // Temporal answers a concurrent command with the same id by the first one's outcome, whatever it asked.
     if (result.fingerprint && result.fingerprint !== fingerprint) throw commandConflict(commandId);
     return result;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'order_closed') return takeOnFinishedOrder(ctx, order.id, request);
+    // The workflow's log is bounded: a command it no longer remembers (long since committed) is in the read model.
+    if (error instanceof ApiError && error.code === 'sequence_conflict') return (await forgottenCommand(ctx, order.id, request.command)) ?? Promise.reject(error);
     throw error;
   }
+}
+
+/** A command the workflow took long ago and forgot: its logged result, if this is a repeat of it. */
+async function forgottenCommand(ctx: ApiContext, orderId: string, command: CommandRef): Promise<ActionResult | undefined> {
+  const logged = await loggedCommands(ctx, orderId, command.deviceId, command.commandId);
+  if (!logged.length) return undefined;
+  const repeat = checkSequence(0, logged, command);
+  if (repeat.kind === 'refused') throw new ApiError(409, repeat.code, repeat.reason);
+  return repeat.kind === 'repeat' ? repeat.entry.result : undefined;
 }
 
 /**
