@@ -104,10 +104,13 @@ describe('fault injection: nothing lost, nothing twice', function () {
     await migrate(pg.url);
     prisma = createPrisma(pg.url);
     const flaky = { failureRate: 0.3, hangNext: 3, hangMs: 3_000, stepMs: 100 };
+    // Placing is retried for a provider's acceptance SLA: two minutes make a run of 500s that outlasts it
+    // (and sends the sub-order to an operator, as it should) vanishingly unlikely at a 30 % failure rate.
+    const patient = { acceptSlaSeconds: 120 };
     providers = await startProviders({
-      pizza: { behavior: { prices: { margherita: 1250 }, ...flaky } },
-      sushi: { behavior: { prices: { maki: 420 }, ...flaky }, config: { tracking: 'poll' } },
-      till: { behavior: { prices: { receipt: 500 }, failureRate: 0.3, stepMs: null } },
+      pizza: { behavior: { prices: { margherita: 1250 }, ...flaky }, config: patient },
+      sushi: { behavior: { prices: { maki: 420 }, ...flaky }, config: { ...patient, tracking: 'poll' } },
+      till: { behavior: { prices: { receipt: 500 }, failureRate: 0.3, stepMs: null }, config: patient },
     });
     // A 429 storm until the accrual outage: one request per 3 s allowed, while the workers may send 20 per second.
     accrual = await startAccrualSimulator({ behaviour: { ...ACCRUAL_STORM, registeredMs: 200, processingMs: 200 } });
