@@ -237,6 +237,8 @@ export const devConfigSchema = loggingSchema.extend({
  * (RUN_ADDRESS, DATABASE_URI, ACCRUAL_SYSTEM_ADDRESS, or flags -a -d -r; environment wins).
  */
 export const gophermartConfigSchema = loggingSchema.extend({
+  /** Unset: `info`, except the API's per-request lines (only from `info` when LOG_LEVEL asks for them). */
+  LOG_LEVEL: loggingSchema.shape.LOG_LEVEL.unwrap().optional(),
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...accrualSchema.shape,
   ...loyaltyApiSchema.shape,

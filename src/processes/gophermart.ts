@@ -22,10 +22,10 @@ import {
   type GophermartConfig,
 } from '../config';
 import { createPrisma } from '../infra/database';
-import { Cleanup, exitOnSignal } from '../infra/lifecycle';
-import { createLogger } from '../infra/logger';
+import { runStoppable, type Startup } from '../infra/lifecycle';
+import { createLogger, type Logger } from '../infra/logger';
 import { migrate } from '../infra/migrate';
-import { freePort } from '../infra/ports';
+import { assertPortFree, freePort } from '../infra/ports';
 import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
 import { startApi } from './api';
@@ -69,19 +69,17 @@ export async function runGophermart(argv: string[]): Promise<void> {
     process.exit(78);
   }
   const started = Date.now();
-  const logger = createLogger(config.LOG_LEVEL, 'gophermart');
-  const cleanup = new Cleanup();
-  exitOnSignal(logger, () => cleanup.runAll(logger));
-  try {
-    await start(config, logger, cleanup);
+  const logger = createLogger(config.LOG_LEVEL ?? 'info', 'gophermart');
+  await runStoppable(logger, async (startup) => {
+    await start(config, logger, startup);
     logger.info({ ms: Date.now() - started }, 'gophermart is up');
-  } catch (error) {
-    await cleanup.runAll(logger);
-    throw error;
-  }
+  });
 }
 
-async function start(config: GophermartConfig, logger: ReturnType<typeof createLogger>, cleanup: Cleanup): Promise<void> {
+async function start(config: GophermartConfig, logger: Logger, { cleanup, stopping }: Startup): Promise<void> {
+  // A taken port stops the start before anything runs.
+  const { host, port } = splitRunAddress(config.RUN_ADDRESS);
+  if (port !== 0) await assertPortFree(port, 'RUN_ADDRESS', 'RUN_ADDRESS', host);
   const dataDir = config.DATA_DIR ? path.resolve(config.DATA_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'gophermart-'));
   if (!config.DATA_DIR) cleanup.add('temporary data', async () => fs.rmSync(dataDir, { recursive: true, force: true }));
   fs.chmodSync(dataDir, 0o755); // an embedded PostgreSQL runs as another user when we are root
@@ -99,8 +97,10 @@ async function start(config: GophermartConfig, logger: ReturnType<typeof createL
     databaseName: 'gophermart',
   });
   cleanup.add('infrastructure', () => infra.stop());
+  stopping.throwIfAborted();
   const applied = await migrate(infra.databaseUrl);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+  stopping.throwIfAborted();
 
   const accrual = await accrualSystemOrSimulator(config.ACCRUAL_SYSTEM_ADDRESS, cleanup);
   if (accrual.simulated) logger.warn({ url: accrual.address }, 'no ACCRUAL_SYSTEM_ADDRESS: using the built-in accrual simulator');
@@ -112,27 +112,30 @@ async function start(config: GophermartConfig, logger: ReturnType<typeof createL
     databaseUrl: infra.databaseUrl,
   };
   // The API listens first: clients may connect while the worker still loads its workflow code.
-  const { host, port } = splitRunAddress(config.RUN_ADDRESS);
   const api = await startApi({
     ...common,
     temporalUiUrl: infra.temporalUiUrl ?? config.TEMPORAL_UI_URL,
     host,
     port,
-    logger: logger.child({ component: 'api' }),
+    // Unless LOG_LEVEL says otherwise, no line per request: test suites make thousands of them.
+    logger: logger.child({ component: 'api' }, config.LOG_LEVEL ? {} : { level: 'warn' }),
     loyalty: loyaltyTokenOptions(config),
   });
   cleanup.add('api', () => api.stop());
   logger.info({ url: api.url, accrual: accrual.address }, 'gophermart API listening');
+  stopping.throwIfAborted();
 
   const temporal = await connectClient(infra.temporalAddress, config.TEMPORAL_NAMESPACE);
   cleanup.add('temporal client', () => temporal.connection.close());
   if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(temporal);
+  stopping.throwIfAborted();
 
   await startSupervisedWorker({ ...common, logger: logger.child({ component: 'worker' }) }, config, accrual.address, cleanup, logger);
+  stopping.throwIfAborted();
 
   const prisma = createPrisma(infra.databaseUrl, 2);
   try {
-    const resumed = await resumeUnfinishedAccruals(prisma, temporal, config.TEMPORAL_TASK_QUEUE);
+    const resumed = await resumeUnfinishedAccruals(prisma, temporal, config.TEMPORAL_TASK_QUEUE, stopping);
     if (resumed) logger.info({ resumed }, 'resumed accrual polling of unfinished orders');
   } finally {
     await prisma.$disconnect();

@@ -23,8 +23,11 @@ export async function startAccrual(temporal: Client, taskQueue: string, number: 
  * durable record of what awaits accrual, so a Temporal cluster that lost its state
  * (the single-binary mode's in-memory dev server) picks every pending order up again.
  */
-export async function resumeUnfinishedAccruals(prisma: PrismaClient, temporal: Client, taskQueue: string): Promise<number> {
+export async function resumeUnfinishedAccruals(prisma: PrismaClient, temporal: Client, taskQueue: string, stopping?: AbortSignal): Promise<number> {
   const pending = await prisma.loyaltyOrder.findMany({ where: { status: { in: ['NEW', 'PROCESSING'] } }, select: { number: true } });
-  for (const { number } of pending) await startAccrual(temporal, taskQueue, number);
+  for (const { number } of pending) {
+    stopping?.throwIfAborted();
+    await startAccrual(temporal, taskQueue, number);
+  }
   return pending.length;
 }
