@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { AccrualSimulator } from '../../src/simulators/accrual/server';
+import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
 import { assertBalanceInvariant, freshOrderNumber, nonLuhnNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
 
@@ -125,6 +127,38 @@ describe('loyalty API (the Gophermart contract)', () => {
         assert.equal(response.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`);
       }
     }
+  });
+
+  it('answers 401 to a token signed with our key that lacks an expiry or whose subject is not a user id', async () => {
+    const user = await registerUser(api);
+    const { id } = await testEnv().prisma.loyaltyUser.findUniqueOrThrow({ where: { login: user.login } });
+    const { value } = await testEnv().prisma.loyaltySecret.findUniqueOrThrow({ where: { name: 'token-signing-key' } });
+    const key = new TextEncoder().encode(value);
+    const sign = (claims: { sub?: string; exp?: boolean }) => {
+      const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+      if (claims.sub) jwt.setSubject(claims.sub);
+      if (claims.exp) jwt.setExpirationTime('1h');
+      return jwt.sign(key);
+    };
+    const balance = async (token: string) => (await request('GET', `${api}/api/user/balance`, { headers: { authorization: `Bearer ${token}` } })).status;
+    assert.equal(await balance(await sign({ sub: id, exp: true })), 200, 'a token forged like ours is accepted: the cases below differ only as named');
+    assert.equal(await balance(await sign({ sub: id })), 401, 'no exp: it would never expire');
+    assert.equal(await balance(await sign({ exp: true })), 401, 'no sub');
+    assert.equal(await balance(await sign({ sub: 'not-a-uuid', exp: true })), 401, 'a sub that is no user id');
+    assert.equal(await balance(await sign({ sub: randomUUID(), exp: true })), 401, 'a user that does not exist');
+  });
+
+  it('takes the cookie when the Authorization header carries no valid token, and the header when both are valid', async () => {
+    const alice = await registerUser(api);
+    const bob = await registerUser(api);
+    const aliceCookie = `token=${alice.authorization.replace(/^Bearer /, '')}`;
+    const balanceOf = (headers: Record<string, string>) => request('GET', `${api}/api/user/balance`, { headers });
+    assert.equal((await balanceOf({ authorization: 'Bearer garbage', cookie: aliceCookie })).status, 200);
+    assert.equal((await balanceOf({ authorization: alice.authorization, cookie: 'token=garbage' })).status, 200);
+    const number = freshOrderNumber();
+    assert.equal((await bob.upload(number)).status, 202);
+    const both = await request('GET', `${api}/api/user/orders`, { headers: { authorization: bob.authorization, cookie: aliceCookie } });
+    assert.deepEqual(both.body.map((o: { number: string }) => o.number), [number], "the header's user (bob) wins");
   });
 
   it('uploads: 202 new, 200 again by the same user, 409 by another, 422 Luhn, 400 empty', async () => {
