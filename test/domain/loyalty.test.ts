@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
 import { isDigits, isLuhnValid, luhnCheckDigit, MAX_ORDER_NUMBER_LENGTH, withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
-import { fromCents, MoneyError, toCents } from '../../src/domain/loyalty/money';
+import { fromCents, MoneyError, toCents, toExactCents } from '../../src/domain/loyalty/money';
 import { nextPollDelayMs, unregisteredHorizonPassed, type PollingSettings } from '../../src/domain/loyalty/polling';
 import { parseRetryAfter } from '../../src/domain/loyalty/retry-after';
 import { ACCRUAL_STATUSES, interpretAccrualAnswer, isFinalStatus, LOYALTY_STATUSES, statusRank } from '../../src/domain/loyalty/status';
@@ -54,6 +54,11 @@ describe('loyalty rules (src/domain/loyalty)', () => {
         [0, 0], [0.004, 0], [0.005, 1], [500, 50000], [751, 75100], [14599.5, 1459950], [1e-7, 0], [0.1 + 0.2, 30],
       ];
       for (const [amount, cents] of cases) assert.equal(toCents(amount), cents, String(amount));
+    });
+
+    it('takes amounts clients ask for only exactly: at most two decimals', () => {
+      for (const [amount, cents] of [[1000.95, 100095], [0.01, 1], [12.5, 1250], [751, 75100]] as const) assert.equal(toExactCents(amount), cents);
+      for (const bad of [0.005, 1.005, 0.001, 1e-7, 0.1 + 0.2, -1, Number.NaN]) assert.throws(() => toExactCents(bad), MoneyError, String(bad));
     });
 
     it('refuses negative, non-finite and unrepresentably large amounts', () => {
