@@ -1,7 +1,7 @@
 /** The loyalty programme's pure rules: Luhn, money in cents, accrual answers, polling, Retry-After. */
 import assert from 'node:assert/strict';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
-import { isDigits, isLuhnValid, luhnCheckDigit, MAX_ORDER_NUMBER_LENGTH, withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
+import { isDigits, isLuhnValid, isOrderNumber, luhnCheckDigit, MAX_ORDER_NUMBER_LENGTH, sameOrderNumber, withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
 import { fromCents, MoneyError, toCents, toExactCents } from '../../src/domain/loyalty/money';
 import { nextPollDelayMs, unregisteredHorizonPassed, type PollingSettings } from '../../src/domain/loyalty/polling';
 import { parseRetryAfter } from '../../src/domain/loyalty/retry-after';
@@ -34,6 +34,16 @@ describe('loyalty rules (src/domain/loyalty)', () => {
       for (const text of ['', ' 18', '18 ', '1-8', '１８', '+18', '1.8', 'abc', '0x12', '1e3']) assert.equal(isLuhnValid(text), false, JSON.stringify(text));
       assert.equal(isDigits('9'.repeat(MAX_ORDER_NUMBER_LENGTH)), true);
       assert.equal(isDigits('9'.repeat(MAX_ORDER_NUMBER_LENGTH + 1)), false);
+    });
+
+    it('takes as order numbers the Luhn-valid ones except zero, and compares them without leading zeros', () => {
+      for (const number of ['18', '0018', '79927398713']) assert.equal(isOrderNumber(number), true, number);
+      for (const number of ['0', '00', '000000', '19', '', '1a']) assert.equal(isOrderNumber(number), false, number);
+      assert.equal(sameOrderNumber('0018', '18'), true);
+      assert.equal(sameOrderNumber('18', '0018'), true);
+      assert.equal(sameOrderNumber('0', '000'), true);
+      assert.equal(sameOrderNumber('18', '180'), false);
+      assert.equal(sameOrderNumber('0018', '0081'), false);
     });
 
     it('derives check digits that make any payload valid, for long numbers too', () => {

@@ -185,6 +185,7 @@ describe('loyalty API (the Gophermart contract)', () => {
     assert.equal(refused.status, 422);
     assert.equal(refused.headers.get('content-type'), JSON_TYPE);
     assert.equal((await alice.upload('12a45')).status, 422);
+    for (const zero of ['0', '00', '0000000000']) assert.equal((await alice.upload(zero)).status, 422, `${zero} passes Luhn but numbers no order`);
     assert.equal((await alice.upload('')).status, 400);
     assert.equal((await bob.call('GET', '/api/user/orders')).status, 204, "bob sees none of alice's orders");
   });
@@ -230,6 +231,7 @@ describe('loyalty API (the Gophermart contract)', () => {
       assert.equal(refused.body.error.details.fields[0].path, 'sum');
     }
     assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { order: nonLuhnNumber(), sum: 1 } })).status, 422);
+    assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { order: '0', sum: 1 } })).status, 422);
     assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { order: freshOrderNumber(), sum: -1 } })).status, 400);
     assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { sum: 1 } })).status, 400);
     assert.equal((await user.call('GET', '/api/user/withdrawals')).status, 204, 'failed withdrawals leave no trace');

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { Router, type RequestHandler, type Response } from 'express';
-import { isLuhnValid } from '../../domain/loyalty/luhn';
+import { isOrderNumber } from '../../domain/loyalty/luhn';
 import { fromCents, MoneyError, toExactCents } from '../../domain/loyalty/money';
 import { isFinalStatus, type LoyaltyStatus } from '../../domain/loyalty/status';
 import { Prisma } from '../../generated/prisma/client';
@@ -21,7 +21,7 @@ import { credentialsSchema, withdrawSchema } from './schemas';
 export const LOYALTY_PREFIX = '/api/user';
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-const invalidNumber = () => new ApiError(422, 'invalid_order_number', 'order number must be digits passing the Luhn check');
+const invalidNumber = () => new ApiError(422, 'invalid_order_number', 'order number must be digits passing the Luhn check, and not zero');
 
 export function loyaltyRouter(ctx: ApiContext): Router {
   const { prisma } = ctx;
@@ -66,10 +66,11 @@ export function loyaltyRouter(ctx: ApiContext): Router {
     const userId: string = res.locals.userId;
     const number = typeof req.body === 'string' ? req.body.trim() : '';
     if (!number) throw new ApiError(400, 'validation_failed', 'the body must be the order number as text/plain');
-    if (!isLuhnValid(number)) throw invalidNumber();
+    if (!isOrderNumber(number)) throw invalidNumber();
     const { order, created } = await recordUpload(prisma, userId, number);
     if (order.userId !== userId) throw new ApiError(409, 'order_uploaded_by_another_user', 'this order number was uploaded by another user');
-    // Also on a repeat: if the first request died before the start, this one starts it.
+    // Also on a repeat: if the first request died before the start, this one starts it, and
+    // an order polling gave up on is polled again.
     if (!isFinalStatus(order.status as LoyaltyStatus)) await startAccrual(ctx.temporal, ctx.taskQueue, number);
     res.status(created ? 202 : 200).json({ number, status: order.status });
   });
@@ -94,7 +95,7 @@ export function loyaltyRouter(ctx: ApiContext): Router {
 
   router.post('/api/user/balance/withdraw', authenticated, async (req, res) => {
     const body = parseInput(withdrawSchema, req.body);
-    if (!isLuhnValid(body.order)) throw invalidNumber();
+    if (!isOrderNumber(body.order)) throw invalidNumber();
     let sumCents: number;
     try {
       sumCents = toExactCents(body.sum);
