@@ -261,6 +261,13 @@ export const accrualSimulatorConfigSchema = loggingSchema.extend({
   ACCRUAL_SIMULATOR_PORT: port.default(8081),
   /** 0 = no limit. */
   ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** Added before every answer. */
+  ACCRUAL_SIMULATOR_LATENCY_MS: millis.default(0),
+  /** Share (0..1) of GET /api/orders/{number} answered 500. */
+  ACCRUAL_SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** How long a registered order answers REGISTERED, then PROCESSING, before its final status. */
+  ACCRUAL_SIMULATOR_REGISTERED_MS: millis.default(500),
+  ACCRUAL_SIMULATOR_PROCESSING_MS: millis.default(500),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -132,7 +132,7 @@ async function start(config: GophermartConfig, logger: Logger, { cleanup, stoppi
     ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
     temporalPort: await freePort(),
     persistTemporal: Boolean(config.DATA_DIR),
-    ...(config.DATABASE_URI ? { databaseUrl: config.DATABASE_URI } : {}),
+    ...(config.DATABASE_URI ? { databaseUrl: config.DATABASE_URI, databaseUrlVariable: 'DATABASE_URI' } : {}),
     postgresPort: await freePort(),
     databaseName: 'gophermart',
   });
