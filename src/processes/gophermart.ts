@@ -116,7 +116,7 @@ export async function runGophermart(argv: string[]): Promise<void> {
   });
 }
 
-async function start(config: GophermartConfig, logger: Logger, { cleanup, stopping }: Startup): Promise<void> {
+async function start(config: GophermartConfig, logger: Logger, { cleanup, stopping, startingProcesses }: Startup): Promise<void> {
   // A taken port stops the start before anything runs.
   const { host: runHost, port } = splitRunAddress(config.RUN_ADDRESS);
   const hosts = await usableHosts(await runAddressHosts(runHost), port);
@@ -125,18 +125,21 @@ async function start(config: GophermartConfig, logger: Logger, { cleanup, stoppi
   fs.chmodSync(dataDir, 0o755); // an embedded PostgreSQL runs as another user when we are root
 
   installTemporalRuntime(logger);
-  const infra = await startInfrastructure({
-    logger,
-    dataDir,
-    namespace: config.TEMPORAL_NAMESPACE,
-    ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
-    temporalPort: await freePort(),
-    persistTemporal: Boolean(config.DATA_DIR),
-    ...(config.DATABASE_URI ? { databaseUrl: config.DATABASE_URI, databaseUrlVariable: 'DATABASE_URI' } : {}),
-    postgresPort: await freePort(),
-    databaseName: 'gophermart',
-  });
-  cleanup.add('infrastructure', () => infra.stop());
+  const infra = await startingProcesses(
+    'infrastructure',
+    startInfrastructure({
+      logger,
+      dataDir,
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
+      temporalPort: await freePort(),
+      persistTemporal: Boolean(config.DATA_DIR),
+      ...(config.DATABASE_URI ? { databaseUrl: config.DATABASE_URI, databaseUrlVariable: 'DATABASE_URI' } : {}),
+      postgresPort: await freePort(),
+      databaseName: 'gophermart',
+    }),
+    (started) => started.stop(),
+  );
   stopping.throwIfAborted();
   const applied = await migrate(infra.databaseUrl);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');

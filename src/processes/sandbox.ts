@@ -31,7 +31,7 @@ export async function runSandbox(): Promise<void> {
   await runStoppable(logger, (startup) => startSandbox(config, logger, startup, started));
 }
 
-async function startSandbox(config: DevConfig, logger: Logger, { cleanup, stopping }: Startup, started: number): Promise<void> {
+async function startSandbox(config: DevConfig, logger: Logger, { cleanup, stopping, startingProcesses }: Startup, started: number): Promise<void> {
   const dataDir = path.resolve(config.DATA_DIR);
   // Providers: the configured registry, or the demo providers of a local simulator.
   let providers = loadProviderRegistry();
@@ -56,19 +56,22 @@ async function startSandbox(config: DevConfig, logger: Logger, { cleanup, stoppi
   });
   if (tracing) cleanup.add('tracing', () => tracing.shutdown());
   installTemporalRuntime(logger, { metricsPort: config.WORKER_METRICS_PORT });
-  const infra = await startInfrastructure({
-    logger,
-    dataDir,
-    namespace: config.TEMPORAL_NAMESPACE,
-    ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
-    temporalPort: config.TEMPORAL_PORT,
-    temporalUiPort: config.TEMPORAL_UI_PORT,
-    persistTemporal: true,
-    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
-    postgresPort: config.EMBEDDED_POSTGRES_PORT,
-    databaseName: 'durable_orders',
-  });
-  cleanup.add('infrastructure', () => infra.stop());
+  const infra = await startingProcesses(
+    'infrastructure',
+    startInfrastructure({
+      logger,
+      dataDir,
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
+      temporalPort: config.TEMPORAL_PORT,
+      temporalUiPort: config.TEMPORAL_UI_PORT,
+      persistTemporal: true,
+      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+      postgresPort: config.EMBEDDED_POSTGRES_PORT,
+      databaseName: 'durable_orders',
+    }),
+    (started) => started.stop(),
+  );
   stopping.throwIfAborted();
 
   const applied = await migrate(infra.databaseUrl);

@@ -158,19 +158,38 @@ describe('bin/gophermart (single-binary mode)', function () {
     }
   });
 
-  it('stops whatever it has started and exits 0 on a SIGINT at any moment of its start-up', async () => {
-    // From the first child process to the very last start-up step.
-    for (const moment of [/starting the Temporal dev server/, /gophermart API listening/, /worker polling/]) {
+  it('stops whatever it has started and exits 0, promptly, on a SIGINT at any moment of its start-up', async () => {
+    // From the first child process to the very last start-up step; and a Ctrl-C in a terminal,
+    // which signals the whole process group: Temporal stops at once, under a worker still loading.
+    const moments = [
+      { pattern: /starting the Temporal dev server/, group: false },
+      { pattern: /gophermart API listening/, group: false },
+      { pattern: /worker polling/, group: false },
+      { pattern: /gophermart API listening/, group: true },
+    ];
+    for (const { pattern, group } of moments) {
+      const what = `${group ? 'Ctrl-C' : 'SIGINT'} at ${pattern}`;
       const port = await freePort();
-      const child = spawn(path.join(ROOT, 'bin', 'gophermart'), [], { cwd: os.tmpdir(), env: await harnessEnv(port), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(path.join(ROOT, 'bin', 'gophermart'), [], {
+        cwd: os.tmpdir(),
+        env: await harnessEnv(port),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: group, // its own process group, to signal as a terminal does
+      });
       const watched = watchDescendants(child);
-      const output = await outputUntil(child, moment);
-      child.kill('SIGINT');
-      const [code] = await exitOf(child);
+      const output = await outputUntil(child, pattern);
+      const exited = exitOf(child);
+      const sent = Date.now();
+      if (group) process.kill(-child.pid!, 'SIGINT');
+      else child.kill('SIGINT');
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), PROMPT_EXIT_MS).unref());
+      const result = await Promise.race([exited, timeout]);
+      if (result === 'timeout') child.kill('SIGKILL');
       const started = watched.stop();
-      assert.equal(code, 0, `SIGINT at ${moment}:\n${output()}`);
-      assert.ok(started.length >= 1, `by ${moment} the Temporal dev server was running`);
-      await eventually(async () => (started.every((pid) => !isAlive(pid)) ? true : undefined), 15_000, `every child of a SIGINT at ${moment} to exit`);
+      assert.notEqual(result, 'timeout', `still running ${PROMPT_EXIT_MS} ms after a ${what}:\n${output()}`);
+      assert.equal(result[0], 0, `${what}:\n${output()}`);
+      assert.ok(started.length >= 1, `by ${pattern} the Temporal dev server was running`);
+      await eventually(async () => (started.every((pid) => !isAlive(pid)) ? true : undefined), 15_000, `every child of a ${what} to exit`);
     }
   });
 
