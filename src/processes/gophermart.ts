@@ -29,10 +29,9 @@ import { runStoppable, type Startup } from '../infra/lifecycle';
 import { createLogger, type Logger } from '../infra/logger';
 import { migrate } from '../infra/migrate';
 import { assertPortFree, freePort } from '../infra/ports';
-import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
 import { startApi } from './api';
-import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
+import { accrualSystemOrSimulator, startAllInOneInfrastructure, startSupervisedWorker } from './all-in-one';
 
 const FLAGS: Record<string, keyof GophermartConfig> = { a: 'RUN_ADDRESS', d: 'DATABASE_URI', r: 'ACCRUAL_SYSTEM_ADDRESS' };
 
@@ -116,7 +115,8 @@ export async function runGophermart(argv: string[]): Promise<void> {
   });
 }
 
-async function start(config: GophermartConfig, logger: Logger, { cleanup, stopping, startingProcesses }: Startup): Promise<void> {
+async function start(config: GophermartConfig, logger: Logger, startup: Startup): Promise<void> {
+  const { cleanup, stopping } = startup;
   // A taken port stops the start before anything runs.
   const { host: runHost, port } = splitRunAddress(config.RUN_ADDRESS);
   const hosts = await usableHosts(await runAddressHosts(runHost), port);
@@ -125,21 +125,19 @@ async function start(config: GophermartConfig, logger: Logger, { cleanup, stoppi
   fs.chmodSync(dataDir, 0o755); // an embedded PostgreSQL runs as another user when we are root
 
   installTemporalRuntime(logger);
-  const infra = await startingProcesses(
-    'infrastructure',
-    startInfrastructure({
-      logger,
-      dataDir,
-      namespace: config.TEMPORAL_NAMESPACE,
-      ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
-      temporalPort: await freePort(),
-      persistTemporal: Boolean(config.DATA_DIR),
-      ...(config.DATABASE_URI ? { databaseUrl: config.DATABASE_URI, databaseUrlVariable: 'DATABASE_URI' } : {}),
-      postgresPort: await freePort(),
-      databaseName: 'gophermart',
-    }),
-    (started) => started.stop(),
-  );
+  const infra = await startAllInOneInfrastructure(startup, {
+    logger,
+    dataDir,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    temporalPort: await freePort(),
+    persistTemporal: Boolean(config.DATA_DIR),
+    databaseUrl: config.DATABASE_URI,
+    databaseUrlVariable: 'DATABASE_URI',
+    postgresPort: await freePort(),
+    databaseName: 'gophermart',
+  });
+
   stopping.throwIfAborted();
   const applied = await migrate(infra.databaseUrl);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');

@@ -12,14 +12,13 @@ import { runStoppable, type Startup } from '../infra/lifecycle';
 import { createLogger, type Logger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
 import { assertPortFree } from '../infra/ports';
-import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
 import { sandboxProviders } from '../simulators/providers/sandbox-providers';
 import { ProviderSimulator } from '../simulators/providers/server';
 import { startTracing } from '../infra/tracing';
 import { reconcilePolicy } from '../worker/schedules';
 import { apiOptionsFromConfig, startApi } from './api';
-import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
+import { accrualSystemOrSimulator, startAllInOneInfrastructure, startSupervisedWorker } from './all-in-one';
 
 /** Only for the local sandbox; production sets OPERATOR_TOKENS. */
 export const SANDBOX_OPERATOR_TOKEN = 'sandbox-operator-token';
@@ -31,7 +30,8 @@ export async function runSandbox(): Promise<void> {
   await runStoppable(logger, (startup) => startSandbox(config, logger, startup, started));
 }
 
-async function startSandbox(config: DevConfig, logger: Logger, { cleanup, stopping, startingProcesses }: Startup, started: number): Promise<void> {
+async function startSandbox(config: DevConfig, logger: Logger, startup: Startup, started: number): Promise<void> {
+  const { cleanup, stopping } = startup;
   const dataDir = path.resolve(config.DATA_DIR);
   // Providers: the configured registry, or the demo providers of a local simulator.
   let providers = loadProviderRegistry();
@@ -56,22 +56,19 @@ async function startSandbox(config: DevConfig, logger: Logger, { cleanup, stoppi
   });
   if (tracing) cleanup.add('tracing', () => tracing.shutdown());
   installTemporalRuntime(logger, { metricsPort: config.WORKER_METRICS_PORT });
-  const infra = await startingProcesses(
-    'infrastructure',
-    startInfrastructure({
-      logger,
-      dataDir,
-      namespace: config.TEMPORAL_NAMESPACE,
-      ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
-      temporalPort: config.TEMPORAL_PORT,
-      temporalUiPort: config.TEMPORAL_UI_PORT,
-      persistTemporal: true,
-      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
-      postgresPort: config.EMBEDDED_POSTGRES_PORT,
-      databaseName: 'durable_orders',
-    }),
-    (started) => started.stop(),
-  );
+  const infra = await startAllInOneInfrastructure(startup, {
+    logger,
+    dataDir,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    temporalPort: config.TEMPORAL_PORT,
+    temporalUiPort: config.TEMPORAL_UI_PORT,
+    persistTemporal: true,
+    databaseUrl: config.DATABASE_URL,
+    postgresPort: config.EMBEDDED_POSTGRES_PORT,
+    databaseName: 'durable_orders',
+  });
+
   stopping.throwIfAborted();
 
   const applied = await migrate(infra.databaseUrl);

@@ -179,7 +179,6 @@ describe('bin/gophermart (single-binary mode)', function () {
       const watched = watchDescendants(child);
       const output = await outputUntil(child, pattern);
       const exited = exitOf(child);
-      const sent = Date.now();
       if (group) process.kill(-child.pid!, 'SIGINT');
       else child.kill('SIGINT');
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), PROMPT_EXIT_MS).unref());
