@@ -108,7 +108,13 @@ const commands: Record<string, () => Promise<void>> = {
     const simulator = await startAccrualSimulator({
       host: config.ACCRUAL_SIMULATOR_HOST,
       port: config.ACCRUAL_SIMULATOR_PORT,
-      behaviour: { requestsPerWindow: config.ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE },
+      behaviour: {
+        requestsPerWindow: config.ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE,
+        latencyMs: config.ACCRUAL_SIMULATOR_LATENCY_MS,
+        failureRate: config.ACCRUAL_SIMULATOR_FAILURE_RATE,
+        registeredMs: config.ACCRUAL_SIMULATOR_REGISTERED_MS,
+        processingMs: config.ACCRUAL_SIMULATOR_PROCESSING_MS,
+      },
     });
     exitOnSignal(createLogger(config.LOG_LEVEL), () => simulator.close());
     process.stdout.write(`accrual simulator listening on ${simulator.url}\n`);

@@ -13,7 +13,7 @@ import { queueRouter } from './ops/queue-routes';
 import { readModelCounter } from './ops/read-model-metrics';
 import { opsRouter } from './ops/routes';
 import { orderActionsRouter } from './orders/actions';
-import { loyaltyRouter } from './loyalty/routes';
+import { exactJsonContentType, LOYALTY_PREFIX, loyaltyRouter } from './loyalty/routes';
 import { ordersRouter } from './orders/routes';
 import { paymentsRouter } from './payments/routes';
 import { providerWebhooksRouter } from './providers/webhooks';
@@ -25,6 +25,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.disable('x-powered-by');
   if (ctx.trustProxy !== undefined) app.set('trust proxy', ctx.trustProxy);
   app.use(observeRequests(ctx.logger, ctx.metrics));
+  app.use(LOYALTY_PREFIX, exactJsonContentType);
   // helmet's defaults (CSP with scripts from 'self' only, nosniff, frame-ancestors 'none'...), except
   // upgrade-insecure-requests: the service is served over plain HTTP behind its gateway.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));

@@ -258,9 +258,14 @@ export const devConfigSchema = loggingSchema.extend({
  * (RUN_ADDRESS, DATABASE_URI, ACCRUAL_SYSTEM_ADDRESS, or flags -a -d -r; environment wins).
  */
 export const gophermartConfigSchema = loggingSchema.extend({
+  /** Unset: `info`, except the API's per-request lines (only from `info` when LOG_LEVEL asks for them). */
+  LOG_LEVEL: loggingSchema.shape.LOG_LEVEL.unwrap().optional(),
   ...temporalSchema.partial({ TEMPORAL_ADDRESS: true }).shape,
   ...accrualSchema.shape,
   ...loyaltyApiSchema.shape,
+  ...apiLimitsSchema.shape,
+  /** Off unless set: a test suite's users share one IP, and 429 is no answer of the contract. */
+  RATE_LIMIT_MAX: apiLimitsSchema.shape.RATE_LIMIT_MAX.unwrap().default(0),
   RUN_ADDRESS: hostPort(':8080 or localhost:8080', true).default(':8080'),
   DATABASE_URI: postgresUrl.optional(),
   /** Unset: Temporal keeps its state in memory and unfinished accruals are restarted from the database. */
@@ -274,6 +279,13 @@ export const accrualSimulatorConfigSchema = loggingSchema.extend({
   ACCRUAL_SIMULATOR_PORT: port.default(8081),
   /** 0 = no limit. */
   ACCRUAL_SIMULATOR_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** Added before every answer. */
+  ACCRUAL_SIMULATOR_LATENCY_MS: millis.default(0),
+  /** Share (0..1) of GET /api/orders/{number} answered 500. */
+  ACCRUAL_SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** How long a registered order answers REGISTERED, then PROCESSING, before its final status. */
+  ACCRUAL_SIMULATOR_REGISTERED_MS: millis.default(500),
+  ACCRUAL_SIMULATOR_PROCESSING_MS: millis.default(500),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

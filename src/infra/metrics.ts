@@ -56,7 +56,7 @@ function businessMetrics(registry: Registry) {
       labelNames: ['provider', 'operation', 'reason'] as const,
       registers,
     }),
-    /** Every poll of the accrual system, by result (`registered`, `processing`, `processed`, `invalid`, `rate_limited`, `error`). Recorded by the accrual poll activity. */
+    /** Every poll of the accrual system, by result (`registered`, `processing`, `processed`, `invalid`, `unregistered` (204), `rate_limited`, `malformed` (a 200 the contract does not allow), `error`). Recorded by the accrual poll activity. */
     accrualPolls: new Counter({
       name: 'accrual_polls_total',
       help: 'Polls of the accrual system, by result',

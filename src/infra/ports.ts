@@ -31,13 +31,13 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
   }
 }
 
-/** Throws a clear error when a fixed port the user asked for is already taken. */
-export async function assertPortFree(port: number, what: string, envVar: string): Promise<void> {
+/** Throws a clear error when a fixed port the user asked for is already taken (on `host`: all interfaces by default). */
+export async function assertPortFree(port: number, what: string, envVar: string, host = '0.0.0.0'): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
-    server.once('error', () =>
-      reject(new Error(`${what} port ${port} is already in use; stop whatever uses it or set ${envVar}`)),
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`${what} port ${port} ${error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${error.code})`}; stop whatever uses it or set ${envVar}`)),
     );
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve()));
+    server.listen(port, host, () => server.close(() => resolve()));
   });
 }

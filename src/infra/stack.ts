@@ -27,6 +27,8 @@ export interface InfrastructureOptions {
   persistTemporal: boolean;
   /** An existing database: nothing is started. */
   databaseUrl?: string;
+  /** The variable that gave `databaseUrl`, for the log (default DATABASE_URL; bin/gophermart's is DATABASE_URI). */
+  databaseUrlVariable?: string;
   postgresPort: number;
   databaseName: string;
 }
@@ -81,7 +83,7 @@ async function startTemporal(options: InfrastructureOptions) {
 async function startPostgres(options: InfrastructureOptions) {
   const { logger } = options;
   if (options.databaseUrl) {
-    logger.info('using the PostgreSQL at DATABASE_URL');
+    logger.info(`using the PostgreSQL at ${options.databaseUrlVariable ?? 'DATABASE_URL'}`);
     return { url: options.databaseUrl, stop: async () => {} };
   }
   const started = Date.now();

@@ -4,10 +4,29 @@
  * sudden death stops the whole process instead of leaving an API without workers.
  */
 import { accrualClientOptions, accrualRunSettings, type AccrualConfig } from '../config';
-import type { Cleanup } from '../infra/lifecycle';
+import type { Cleanup, Startup } from '../infra/lifecycle';
 import type { Logger } from '../infra/logger';
+import { startInfrastructure, type Infrastructure, type InfrastructureOptions } from '../infra/stack';
 import { startAccrualSimulator, type SimulatorBehaviour } from '../simulators/accrual/server';
 import { startWorker, type RunningWorker, type WorkerProcessOptions } from './worker';
+
+type Optional<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | undefined };
+
+/**
+ * Temporal and PostgreSQL: the configured ones (an address, a URL), or local ones started
+ * as child processes, stopped by the start-up's cleanup even when a stop interrupts it.
+ */
+export function startAllInOneInfrastructure(
+  { startingProcesses }: Startup,
+  options: Optional<InfrastructureOptions, 'temporalAddress' | 'databaseUrl' | 'databaseUrlVariable'>,
+): Promise<Infrastructure> {
+  const { temporalAddress, databaseUrl, databaseUrlVariable, ...rest } = options;
+  const given = {
+    ...(temporalAddress ? { temporalAddress } : {}),
+    ...(databaseUrl ? { databaseUrl, ...(databaseUrlVariable ? { databaseUrlVariable } : {}) } : {}),
+  };
+  return startingProcesses('infrastructure', startInfrastructure({ ...rest, ...given }), (infra) => infra.stop());
+}
 
 /** The configured accrual system, or a simulator started for this process (stopped by `cleanup`). */
 export async function accrualSystemOrSimulator(

@@ -18,7 +18,8 @@ export interface ApiProcessOptions {
   taskQueue: string;
   temporalUiUrl: string;
   databaseUrl: string;
-  host: string;
+  /** One address, or several (all on `port`): see listen() in src/api/server.ts. */
+  host: string | readonly string[];
   port: number;
   logger: Logger;
   /** Defaults: no providers, no operators or devices, the configuration's default order policy and work-queue rules. */

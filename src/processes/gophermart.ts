@@ -10,9 +10,12 @@
  * Temporal state lives in memory unless DATA_DIR is set; unfinished accruals are
  * restarted from the database at every start, so nothing is lost either way.
  */
+import dns from 'node:dns/promises';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { limitsFromConfig } from '../api/limits';
 import { resumeUnfinishedAccruals } from '../api/loyalty/accrual';
 import {
   ConfigError,
@@ -22,14 +25,13 @@ import {
   type GophermartConfig,
 } from '../config';
 import { createPrisma } from '../infra/database';
-import { Cleanup, exitOnSignal } from '../infra/lifecycle';
-import { createLogger } from '../infra/logger';
+import { runStoppable, type Startup } from '../infra/lifecycle';
+import { createLogger, type Logger } from '../infra/logger';
 import { migrate } from '../infra/migrate';
-import { freePort } from '../infra/ports';
-import { startInfrastructure } from '../infra/stack';
+import { assertPortFree, freePort } from '../infra/ports';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
 import { startApi } from './api';
-import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
+import { accrualSystemOrSimulator, startAllInOneInfrastructure, startSupervisedWorker } from './all-in-one';
 
 const FLAGS: Record<string, keyof GophermartConfig> = { a: 'RUN_ADDRESS', d: 'DATABASE_URI', r: 'ACCRUAL_SYSTEM_ADDRESS' };
 
@@ -47,11 +49,48 @@ export function parseFlags(argv: string[]): Record<string, string> {
   return values;
 }
 
-/** `host:port` with an empty host meaning all interfaces (`:8080`). */
+/** `host:port`; an empty host (`:8080`) means every interface. IPv6 hosts in brackets (`[::1]:8080`). */
 export function splitRunAddress(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');
-  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  return { host: host || '0.0.0.0', port: Number(address.slice(at + 1)) };
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
+}
+
+type Lookup = (host: string) => Promise<{ address: string }[]>;
+const lookupAll: Lookup = (host) => dns.lookup(host, { all: true });
+
+/**
+ * The addresses RUN_ADDRESS's host stands for: itself when it is empty or an IP, else
+ * every address the name resolves to. `localhost` is 127.0.0.1 and ::1 on hosts whose
+ * /etc/hosts lists both (Node's own listen would take only the first, often ::1, while
+ * clients such as the Go harness dial 127.0.0.1).
+ */
+export async function runAddressHosts(host: string, lookup: Lookup = lookupAll): Promise<string[]> {
+  if (host === '' || net.isIP(host)) return [host];
+  let addresses: { address: string }[];
+  try {
+    addresses = await lookup(host);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: RUN_ADDRESS: cannot resolve "${host}" (${(error as Error).message})`);
+  }
+  return [...new Set(addresses.map((entry) => entry.address))];
+}
+
+/**
+ * Of `hosts`, those this machine can listen on (a name may resolve to ::1 where IPv6 is
+ * off); throws, naming RUN_ADDRESS, when the port is taken on any of them or none is usable.
+ */
+async function usableHosts(hosts: string[], port: number): Promise<string[]> {
+  const usable: string[] = [];
+  for (const host of hosts) {
+    try {
+      await assertPortFree(port, 'RUN_ADDRESS', 'RUN_ADDRESS', host);
+      usable.push(host);
+    } catch (error) {
+      if (!/EADDRNOTAVAIL|EAFNOSUPPORT/.test((error as Error).message)) throw error;
+    }
+  }
+  if (usable.length === 0) throw new Error(`RUN_ADDRESS: none of ${hosts.join(', ')} is an address of this machine`);
+  return usable;
 }
 
 /** Flags, then the environment over them (empty variables count as unset), validated. */
@@ -69,38 +108,40 @@ export async function runGophermart(argv: string[]): Promise<void> {
     process.exit(78);
   }
   const started = Date.now();
-  const logger = createLogger(config.LOG_LEVEL, 'gophermart');
-  const cleanup = new Cleanup();
-  exitOnSignal(logger, () => cleanup.runAll(logger));
-  try {
-    await start(config, logger, cleanup);
+  const logger = createLogger(config.LOG_LEVEL ?? 'info', 'gophermart');
+  await runStoppable(logger, async (startup) => {
+    await start(config, logger, startup);
     logger.info({ ms: Date.now() - started }, 'gophermart is up');
-  } catch (error) {
-    await cleanup.runAll(logger);
-    throw error;
-  }
+  });
 }
 
-async function start(config: GophermartConfig, logger: ReturnType<typeof createLogger>, cleanup: Cleanup): Promise<void> {
+async function start(config: GophermartConfig, logger: Logger, startup: Startup): Promise<void> {
+  const { cleanup, stopping } = startup;
+  // A taken port stops the start before anything runs.
+  const { host: runHost, port } = splitRunAddress(config.RUN_ADDRESS);
+  const hosts = await usableHosts(await runAddressHosts(runHost), port);
   const dataDir = config.DATA_DIR ? path.resolve(config.DATA_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'gophermart-'));
   if (!config.DATA_DIR) cleanup.add('temporary data', async () => fs.rmSync(dataDir, { recursive: true, force: true }));
   fs.chmodSync(dataDir, 0o755); // an embedded PostgreSQL runs as another user when we are root
 
   installTemporalRuntime(logger);
-  const infra = await startInfrastructure({
+  const infra = await startAllInOneInfrastructure(startup, {
     logger,
     dataDir,
     namespace: config.TEMPORAL_NAMESPACE,
-    ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
+    temporalAddress: config.TEMPORAL_ADDRESS,
     temporalPort: await freePort(),
     persistTemporal: Boolean(config.DATA_DIR),
-    ...(config.DATABASE_URI ? { databaseUrl: config.DATABASE_URI } : {}),
+    databaseUrl: config.DATABASE_URI,
+    databaseUrlVariable: 'DATABASE_URI',
     postgresPort: await freePort(),
     databaseName: 'gophermart',
   });
-  cleanup.add('infrastructure', () => infra.stop());
+
+  stopping.throwIfAborted();
   const applied = await migrate(infra.databaseUrl);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+  stopping.throwIfAborted();
 
   const accrual = await accrualSystemOrSimulator(config.ACCRUAL_SYSTEM_ADDRESS, cleanup);
   if (accrual.simulated) logger.warn({ url: accrual.address }, 'no ACCRUAL_SYSTEM_ADDRESS: using the built-in accrual simulator');
@@ -112,31 +153,43 @@ async function start(config: GophermartConfig, logger: ReturnType<typeof createL
     databaseUrl: infra.databaseUrl,
   };
   // The API listens first: clients may connect while the worker still loads its workflow code.
-  const { host, port } = splitRunAddress(config.RUN_ADDRESS);
   const api = await startApi({
     ...common,
     temporalUiUrl: infra.temporalUiUrl ?? config.TEMPORAL_UI_URL,
-    host,
+    host: hosts,
     port,
-    logger: logger.child({ component: 'api' }),
-    loyalty: loyaltyTokenOptions(config),
+    // Unless LOG_LEVEL says otherwise, no line per request: test suites make thousands of them.
+    logger: logger.child({ component: 'api' }, config.LOG_LEVEL ? {} : { level: 'warn' }),
+    ...gophermartApiOptions(config),
   });
   cleanup.add('api', () => api.stop());
-  logger.info({ url: api.url, accrual: accrual.address }, 'gophermart API listening');
+  logger.info({ url: api.url, addresses: hosts, accrual: accrual.address }, 'gophermart API listening');
+  stopping.throwIfAborted();
 
   const temporal = await connectClient(infra.temporalAddress, config.TEMPORAL_NAMESPACE);
   cleanup.add('temporal client', () => temporal.connection.close());
   if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(temporal);
+  stopping.throwIfAborted();
 
   await startSupervisedWorker({ ...common, logger: logger.child({ component: 'worker' }) }, config, accrual.address, cleanup, logger);
+  stopping.throwIfAborted();
 
   const prisma = createPrisma(infra.databaseUrl, 2);
   try {
-    const resumed = await resumeUnfinishedAccruals(prisma, temporal, config.TEMPORAL_TASK_QUEUE);
+    const resumed = await resumeUnfinishedAccruals(prisma, temporal, config.TEMPORAL_TASK_QUEUE, stopping);
     if (resumed) logger.info({ resumed }, 'resumed accrual polling of unfinished orders');
   } finally {
     await prisma.$disconnect();
   }
+}
+
+/** The API's settings from the configuration: token, body and rate limits (no rate limit unless RATE_LIMIT_MAX is set), proxies. */
+export function gophermartApiOptions(config: GophermartConfig) {
+  return {
+    loyalty: loyaltyTokenOptions(config),
+    limits: limitsFromConfig(config),
+    ...(config.API_TRUST_PROXY === undefined ? {} : { trustProxy: config.API_TRUST_PROXY }),
+  };
 }
 
 function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -5,21 +5,20 @@
  * accrual simulator the loyalty programme polls. Ctrl-C stops all of it.
  */
 import path from 'node:path';
-import { devConfigSchema, loadConfig } from '../config';
+import { devConfigSchema, loadConfig, type DevConfig } from '../config';
 import { loadProviderRegistry, providerRegistry, providerRegistrySchema } from '../config/providers';
 import { migrate } from '../infra/migrate';
-import { Cleanup, exitOnSignal } from '../infra/lifecycle';
-import { createLogger } from '../infra/logger';
+import { runStoppable, type Startup } from '../infra/lifecycle';
+import { createLogger, type Logger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
 import { assertPortFree } from '../infra/ports';
-import { startInfrastructure } from '../infra/stack';
 import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '../infra/temporal';
 import { sandboxProviders } from '../simulators/providers/sandbox-providers';
 import { ProviderSimulator } from '../simulators/providers/server';
 import { startTracing } from '../infra/tracing';
 import { reconcilePolicy } from '../worker/schedules';
 import { apiOptionsFromConfig, startApi } from './api';
-import { accrualSystemOrSimulator, startSupervisedWorker } from './all-in-one';
+import { accrualSystemOrSimulator, startAllInOneInfrastructure, startSupervisedWorker } from './all-in-one';
 
 /** Only for the local sandbox; production sets OPERATOR_TOKENS. */
 export const SANDBOX_OPERATOR_TOKEN = 'sandbox-operator-token';
@@ -30,10 +29,16 @@ export async function runSandbox(): Promise<void> {
   const started = Date.now();
   const config = loadConfig(devConfigSchema);
   const logger = createLogger(config.LOG_LEVEL);
-  const dataDir = path.resolve(config.DATA_DIR);
-  const cleanup = new Cleanup();
-  exitOnSignal(logger, () => cleanup.runAll(logger));
+  await runStoppable(logger, (startup) => startSandbox(config, logger, startup, started));
+}
 
+async function startSandbox(config: DevConfig, logger: Logger, startup: Startup, started: number): Promise<void> {
+  const { cleanup, stopping } = startup;
+  const dataDir = path.resolve(config.DATA_DIR);
+  // Providers: the configured registry, or the demo providers of a local simulator.
+  let providers = loadProviderRegistry();
+  const simulateProviders = providers.size === 0;
+  // Every fixed port first, so that a taken one stops the start before anything runs.
   await assertPortFree(config.API_PORT, 'API', 'API_PORT');
   await assertPortFree(config.WORKER_METRICS_PORT, 'Temporal SDK metrics', 'WORKER_METRICS_PORT');
   if (!config.TEMPORAL_ADDRESS) {
@@ -41,6 +46,10 @@ export async function runSandbox(): Promise<void> {
     await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal UI', 'TEMPORAL_UI_PORT');
   }
   if (!config.DATABASE_URL) await assertPortFree(config.EMBEDDED_POSTGRES_PORT, 'PostgreSQL', 'EMBEDDED_POSTGRES_PORT');
+  if (simulateProviders) await assertPortFree(config.SIMULATOR_PORT, 'provider simulator', 'SIMULATOR_PORT');
+  if (!config.ACCRUAL_SYSTEM_ADDRESS && config.ACCRUAL_SIMULATOR_PORT !== 0) {
+    await assertPortFree(config.ACCRUAL_SIMULATOR_PORT, 'accrual simulator', 'ACCRUAL_SIMULATOR_PORT');
+  }
 
   const tracing = startTracing({
     serviceName: config.OTEL_SERVICE_NAME ?? 'durable-orders',
@@ -49,19 +58,20 @@ export async function runSandbox(): Promise<void> {
   });
   if (tracing) cleanup.add('tracing', () => tracing.shutdown());
   installTemporalRuntime(logger, { metricsPort: config.WORKER_METRICS_PORT });
-  const infra = await startInfrastructure({
+  const infra = await startAllInOneInfrastructure(startup, {
     logger,
     dataDir,
     namespace: config.TEMPORAL_NAMESPACE,
-    ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
+    temporalAddress: config.TEMPORAL_ADDRESS,
     temporalPort: config.TEMPORAL_PORT,
     temporalUiPort: config.TEMPORAL_UI_PORT,
     persistTemporal: true,
-    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    databaseUrl: config.DATABASE_URL,
     postgresPort: config.EMBEDDED_POSTGRES_PORT,
     databaseName: 'durable_orders',
   });
-  cleanup.add('infrastructure', () => infra.stop());
+
+  stopping.throwIfAborted();
 
   const applied = await migrate(infra.databaseUrl);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
@@ -70,12 +80,10 @@ export async function runSandbox(): Promise<void> {
     await ensureSearchAttributes(client);
     await client.connection.close();
   }
+  stopping.throwIfAborted();
 
-  // Providers: the configured registry, or the demo providers of a local simulator.
-  let providers = loadProviderRegistry();
   let simulatorUrl: string | undefined;
-  if (providers.size === 0) {
-    await assertPortFree(config.SIMULATOR_PORT, 'provider simulator', 'SIMULATOR_PORT');
+  if (simulateProviders) {
     const demo = sandboxProviders();
     const simulator = await new ProviderSimulator(demo.behaviors).start(config.SIMULATOR_PORT, '127.0.0.1');
     cleanup.add('provider simulator', () => simulator.stop());
@@ -87,6 +95,7 @@ export async function runSandbox(): Promise<void> {
     port: config.ACCRUAL_SIMULATOR_PORT,
     behaviour: { registeredMs: 1000, processingMs: 1000, requestsPerWindow: 600, windowMs: 60_000 },
   });
+  stopping.throwIfAborted();
 
   const common = {
     temporalAddress: infra.temporalAddress,
@@ -112,6 +121,7 @@ export async function runSandbox(): Promise<void> {
     cleanup,
     logger,
   );
+  stopping.throwIfAborted();
   const temporalUiUrl = infra.temporalUiUrl ?? config.TEMPORAL_UI_URL;
   // Without OPERATOR_TOKENS the sandbox has one operator with a well-known token (printed below).
   const operators = config.OPERATOR_TOKENS ?? new Map([[SANDBOX_OPERATOR_TOKEN, 'operator']]);

@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 import { createAccrualActivities, createActivities, type ActivityDeps } from '../activities';
 import type { AccrualWorkerOptions } from '../config';
 import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
 import { discardWorkflowSpans, type Tracing } from '../infra/tracing';
 import { cachedWorkflowBundle } from './workflow-bundle';
 
@@ -72,6 +73,8 @@ export interface AccrualWorkerCreateOptions {
   namespace: string;
   options: AccrualWorkerOptions;
   pool: Pool;
+  /** Where the accrual polls are counted. */
+  metrics?: Metrics;
 }
 
 /**
@@ -79,7 +82,7 @@ export interface AccrualWorkerCreateOptions {
  * `maxTaskQueueActivitiesPerSecond` is enforced by the Temporal server across every
  * worker of the queue, so the steady request rate stays under the accrual system's limit.
  */
-export async function createAccrualWorker({ connection, namespace, options, pool }: AccrualWorkerCreateOptions): Promise<Worker> {
+export async function createAccrualWorker({ connection, namespace, options, pool, metrics }: AccrualWorkerCreateOptions): Promise<Worker> {
   // Named in Temporal and in the User-Agent of its requests, so an accrual system's logs show who asked.
   const identity = `${process.pid}@${os.hostname()}/accrual-${randomUUID().slice(0, 8)}`;
   return Worker.create({
@@ -87,7 +90,7 @@ export async function createAccrualWorker({ connection, namespace, options, pool
     namespace,
     identity,
     taskQueue: options.taskQueue,
-    activities: createAccrualActivities({ pool, options: options.client, identity }),
+    activities: createAccrualActivities({ pool, options: options.client, identity, ...(metrics ? { metrics } : {}) }),
     maxTaskQueueActivitiesPerSecond: options.maxRequestsPerSecond,
     // Requests are sent one at a time under the gate's lock; a few slots keep the queue moving.
     maxConcurrentActivityTaskExecutions: 4,

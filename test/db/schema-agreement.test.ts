@@ -197,9 +197,10 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
       accrualCents: 72998n,
       uploadedAt: new Date('2026-01-02T03:04:05.678Z'),
       updatedAt: new Date('2026-01-02T03:04:05.679Z'),
+      accrualGaveUpAt: new Date('2026-01-09T03:04:05.680Z'),
     }),
-    minimal: () => ({ number: `${Date.now()}${Math.floor(Math.random() * 1e9)}`, userId: randomUUID(), status: 'NEW', accrualCents: null }),
-    update: { status: 'INVALID', accrualCents: 1n, updatedAt: new Date('2027-01-01T00:00:00.000Z') },
+    minimal: () => ({ number: `${Date.now()}${Math.floor(Math.random() * 1e9)}`, userId: randomUUID(), status: 'NEW', accrualCents: null, accrualGaveUpAt: null }),
+    update: { status: 'INVALID', accrualCents: 1n, updatedAt: new Date('2027-01-01T00:00:00.000Z'), accrualGaveUpAt: new Date('2027-01-02T00:00:00.000Z') },
     key: (row) => ({ number: row.number }),
   },
   LoyaltyAccrualCredit: {

@@ -1,8 +1,8 @@
 /** The loyalty programme's pure rules: Luhn, money in cents, accrual answers, polling, Retry-After. */
 import assert from 'node:assert/strict';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
-import { isDigits, isLuhnValid, luhnCheckDigit, MAX_ORDER_NUMBER_LENGTH, withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
-import { fromCents, MoneyError, toCents } from '../../src/domain/loyalty/money';
+import { isDigits, isLuhnValid, isOrderNumber, luhnCheckDigit, MAX_ORDER_NUMBER_LENGTH, sameOrderNumber, withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
+import { fromCents, MoneyError, toCents, toExactCents } from '../../src/domain/loyalty/money';
 import { nextPollDelayMs, unregisteredHorizonPassed, type PollingSettings } from '../../src/domain/loyalty/polling';
 import { parseRetryAfter } from '../../src/domain/loyalty/retry-after';
 import { ACCRUAL_STATUSES, interpretAccrualAnswer, isFinalStatus, LOYALTY_STATUSES, statusRank } from '../../src/domain/loyalty/status';
@@ -36,6 +36,16 @@ describe('loyalty rules (src/domain/loyalty)', () => {
       assert.equal(isDigits('9'.repeat(MAX_ORDER_NUMBER_LENGTH + 1)), false);
     });
 
+    it('takes as order numbers the Luhn-valid ones except zero, and compares them without leading zeros', () => {
+      for (const number of ['18', '0018', '79927398713']) assert.equal(isOrderNumber(number), true, number);
+      for (const number of ['0', '00', '000000', '19', '', '1a']) assert.equal(isOrderNumber(number), false, number);
+      assert.equal(sameOrderNumber('0018', '18'), true);
+      assert.equal(sameOrderNumber('18', '0018'), true);
+      assert.equal(sameOrderNumber('0', '000'), true);
+      assert.equal(sameOrderNumber('18', '180'), false);
+      assert.equal(sameOrderNumber('0018', '0081'), false);
+    });
+
     it('derives check digits that make any payload valid, for long numbers too', () => {
       assert.equal(luhnCheckDigit('7992739871'), '3');
       for (const payload of ['0', '1', '000123', '98765432109876543210123', '5'.repeat(40)]) {
@@ -54,6 +64,11 @@ describe('loyalty rules (src/domain/loyalty)', () => {
         [0, 0], [0.004, 0], [0.005, 1], [500, 50000], [751, 75100], [14599.5, 1459950], [1e-7, 0], [0.1 + 0.2, 30],
       ];
       for (const [amount, cents] of cases) assert.equal(toCents(amount), cents, String(amount));
+    });
+
+    it('takes amounts clients ask for only exactly: at most two decimals', () => {
+      for (const [amount, cents] of [[1000.95, 100095], [0.01, 1], [12.5, 1250], [751, 75100]] as const) assert.equal(toExactCents(amount), cents);
+      for (const bad of [0.005, 1.005, 0.001, 1e-7, 0.1 + 0.2, -1, Number.NaN]) assert.throws(() => toExactCents(bad), MoneyError, String(bad));
     });
 
     it('refuses negative, non-finite and unrepresentably large amounts', () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { withLuhnCheckDigit } from '../../src/domain/loyalty/luhn';
+import type { Metrics } from '../../src/infra/metrics';
 import type { RewardRule } from '../../src/simulators/accrual/rules';
 import type { AccrualRunSettings } from '../../src/workflows/loyalty/types';
 import { startAccrualSimulator, type AccrualSimulator, type SimulatorBehaviour } from '../../src/simulators/accrual/server';
@@ -61,6 +62,8 @@ export function useAccrualStack(setup: {
   maxRequestsPerSecond?: number;
   workers?: number;
   settings?: Partial<AccrualRunSettings>;
+  /** The registry the services count into (the API's /metrics serves it). */
+  metrics?: Metrics;
 }): AccrualStack {
   const stack = {} as AccrualStack;
   before(async () => {
@@ -72,6 +75,7 @@ export function useAccrualStack(setup: {
         ...(setup.maxRequestsPerSecond ? { maxRequestsPerSecond: setup.maxRequestsPerSecond } : {}),
         ...(setup.settings ? { settings: setup.settings } : {}),
       },
+      ...(setup.metrics ? { metrics: setup.metrics } : {}),
     });
     for (let i = 1; i < (setup.workers ?? 1); i++) await stack.services.addWorker();
   });

@@ -77,6 +77,18 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
+/** Every process that ran below `child` while watched (sampled every 100 ms), to check that none outlives it. */
+export function watchDescendants(child: ChildProcess): { stop(): number[] } {
+  const seen = new Set<number>();
+  const timer = setInterval(() => descendants(child.pid!).forEach((pid) => seen.add(pid)), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return [...seen];
+    },
+  };
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -4,13 +4,15 @@
  * finds the order again in both Postgres and Temporal.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { freePort } from '../../src/infra/ports';
 import { eventually, request } from '../harness/http';
-import { descendants, isAlive, spawnProject } from '../harness/processes';
+import { descendants, isAlive, spawnProject, watchDescendants } from '../harness/processes';
 
 describe('npm start (the all-in-one sandbox)', function () {
   this.timeout(180_000);
@@ -94,6 +96,47 @@ describe('npm start (the all-in-one sandbox)', function () {
     } finally {
       await stopWithCtrlC(second.sandbox);
     }
+  });
+
+  /** Processes still running that belong to this test's DATA_DIR (Temporal's database file, PostgreSQL's cluster). */
+  function leftBehind(): string[] {
+    const table = spawnSync('ps', ['-e', '-o', 'pid=,args='], { encoding: 'utf8' }).stdout;
+    return table.split('\n').filter((line) => line.includes(dataDir));
+  }
+
+  it('stops what it had started and exits 1 when its start fails: a fixed port taken, or an API address it cannot listen on', async () => {
+    const squatter = net.createServer().listen(Number(env.SIMULATOR_PORT), '127.0.0.1');
+    await new Promise((resolve) => squatter.once('listening', resolve));
+    try {
+      const taken = spawnProject(['start'], env);
+      const watched = watchDescendants(taken.child);
+      assert.equal((await taken.exited).code, 1);
+      assert.match(taken.output(), /provider simulator port \d+ is already in use; .* set SIMULATOR_PORT/);
+      assert.deepEqual(watched.stop(), [], 'a taken port is found before anything starts');
+    } finally {
+      squatter.close();
+    }
+
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine: the API fails after Temporal and PostgreSQL are up.
+    const late = spawnProject(['start'], { ...env, API_HOST: '192.0.2.1' });
+    const watched = watchDescendants(late.child);
+    assert.equal((await late.exited).code, 1);
+    assert.match(late.output(), /EADDRNOTAVAIL/);
+    const started = watched.stop();
+    assert.ok(started.length >= 2, 'Temporal and PostgreSQL had started');
+    await eventually(async () => (leftBehind().length === 0 && started.every((pid) => !isAlive(pid)) ? true : undefined), 15_000, 'no process left behind');
+  });
+
+  it('stops what it had started and exits 0 on a Ctrl-C during its start-up', async () => {
+    const starting = spawnProject(['start'], { ...env, LOG_LEVEL: 'info' });
+    const watched = watchDescendants(starting.child);
+    await starting.waitFor(/"msg":"Temporal dev server ready"/); // PostgreSQL may still be starting: nothing is registered for cleanup yet
+    starting.child.kill('SIGINT');
+    assert.equal((await starting.exited).code, 0, starting.output());
+    assert.doesNotMatch(starting.output(), /durable-orders is up/);
+    const started = watched.stop();
+    assert.ok(started.length >= 2, 'Temporal and PostgreSQL had started');
+    await eventually(async () => (leftBehind().length === 0 && started.every((pid) => !isAlive(pid)) ? true : undefined), 15_000, 'no process left behind');
   });
 
   it('refuses to start with a one-line message when a setting is malformed', async () => {

@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { createLoyaltyActivities } from '../../src/activities/loyalty/activities';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
+import { unfinishedAccruals } from '../../src/api/loyalty/accrual';
+import { createMetrics } from '../../src/infra/metrics';
 import { requestsInsideRetryAfterWindows, type OrderTiming } from '../../src/simulators/accrual/server';
 import { enrolPurchaseWorkflow } from '../../src/workflows';
 import { testEnv } from '../harness/environment';
 import { eventually } from '../harness/http';
+import { recordHistory } from '../harness/replay';
 import { assertBalanceInvariant, freshOrderNumber, registerUser, useAccrualStack, type AccrualStack, type LoyaltyUser } from '../harness/loyalty';
 
 async function allFinal(user: LoyaltyUser, count: number, timeoutMs = 30_000) {
@@ -146,12 +149,57 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
       assert.equal((await user.upload(number)).status, 202);
       const handle = testEnv().client.workflow.getHandle(accrualWorkflowId(number));
       assert.deepEqual(await handle.result(), { status: 'NEW', gaveUp: true });
+      await recordHistory('accrual-gave-up', handle.workflowId);
       assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'NEW', 'never INVALID because of 204s');
+      const gaveUpAt = async () => (await testEnv().prisma.loyaltyOrder.findUniqueOrThrow({ where: { number } })).accrualGaveUpAt;
+      assert.ok(await gaveUpAt(), 'the give-up is recorded');
+      assert.ok(!(await unfinishedAccruals(testEnv().prisma)).includes(number), 'so a restart does not resume its polling');
 
       simulator.registerOrder(number, [{ description: 'anything', price: 1 }]);
       assert.equal((await user.upload(number)).status, 200);
       await allFinal(user, 1);
       assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'INVALID', 'no rule matched: refused, no points');
+      assert.equal(await gaveUpAt(), null, 'polling again cleared it');
+    });
+  });
+
+  describe('answers the contract does not allow', () => {
+    const metrics = createMetrics();
+    const stack = useAccrualStack({ rules: [{ match: 'Bork', reward: 10, reward_type: 'pt' }], metrics });
+    const malformedCount = async () => (await metrics.business.accrualPolls.get()).values.find((v) => v.labels.result === 'malformed')?.value ?? 0;
+
+    it('takes an answer for the same number without its leading zeros', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber('00');
+      simulator.answerWith(number, { order: number.replace(/^0+/, ''), status: 'PROCESSED', accrual: 10 });
+      assert.equal((await user.upload(number)).status, 202);
+      const [order] = await allFinal(user, 1);
+      assert.deepEqual([order.number, order.status, order.accrual], [number, 'PROCESSED', 10]);
+    });
+
+    it('counts and retries a malformed answer (unknown status, negative accrual, another order, not an object) until a valid one comes', async () => {
+      const { simulator, services } = stack;
+      const user = await registerUser(services.apiUrl);
+      const number = freshOrderNumber();
+      simulator.registerOrder(number, [{ description: 'Bork', price: 1 }], { registeredMs: 0, processingMs: 0 });
+      const path = `/api/orders/${number}`;
+      const before = await malformedCount();
+      simulator.answerWith(number, { order: number, status: 'REJECTED' });
+      assert.equal((await user.upload(number)).status, 202);
+      for (const body of [{ order: number, status: 'PROCESSED', accrual: -5 }, { order: freshOrderNumber(), status: 'PROCESSED', accrual: 5 }, 'not an answer']) {
+        const asked = simulator.log.filter((entry) => entry.path === path).length;
+        await eventually(async () => (simulator.log.filter((entry) => entry.path === path).length > asked ? true : undefined), 10_000, 'a retry');
+        simulator.answerWith(number, body);
+      }
+      await eventually(async () => (simulator.log.filter((entry) => entry.path === path).length >= 5 ? true : undefined), 10_000, 'a retry of each');
+      assert.equal((await user.call('GET', '/api/user/orders')).body[0].status, 'NEW', 'a malformed answer changes nothing');
+      assert.ok((await malformedCount()) - before >= 4, `counted: ${(await malformedCount()) - before}`);
+
+      simulator.answerWith(number, undefined); // the accrual system is fixed
+      const [order] = await allFinal(user, 1);
+      assert.deepEqual([order.status, order.accrual], ['PROCESSED', 10]);
+      assert.deepEqual(await creditsPerOrder([number]), [1]);
     });
   });
 

@@ -4,9 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { AccrualSimulator } from '../../src/simulators/accrual/server';
+import { testEnv } from '../harness/environment';
 import { eventually, request } from '../harness/http';
 import { assertBalanceInvariant, freshOrderNumber, nonLuhnNumber, registerUser, useAccrualStack, type LoyaltyUser } from '../harness/loyalty';
+
+/** What the contract says every JSON answer carries, exactly (no `; charset=utf-8`). */
+const JSON_TYPE = 'application/json';
 
 describe('loyalty API (the Gophermart contract)', () => {
   const stack = useAccrualStack({
@@ -41,7 +46,7 @@ describe('loyalty API (the Gophermart contract)', () => {
     const started = Date.now();
     const uploaded = await user.upload(number);
     assert.equal(uploaded.status, 202);
-    assert.match(uploaded.headers.get('content-type')!, /^application\/json/);
+    assert.equal(uploaded.headers.get('content-type'), JSON_TYPE);
 
     const seen = new Set<string>();
     const order = await eventually(async () => {
@@ -59,16 +64,18 @@ describe('loyalty API (the Gophermart contract)', () => {
 
     const balance = await user.call('GET', '/api/user/balance');
     assert.equal(balance.status, 200);
-    assert.match(balance.headers.get('content-type')!, /^application\/json/);
+    assert.equal(balance.headers.get('content-type'), JSON_TYPE);
     assert.deepEqual(balance.body, { current: 729.98, withdrawn: 0 });
 
     const spendOn = freshOrderNumber();
     const withdrawn = await user.call('POST', '/api/user/balance/withdraw', { json: { order: spendOn, sum: 100.5 } });
     assert.equal(withdrawn.status, 200);
+    assert.equal(withdrawn.headers.get('content-type'), JSON_TYPE);
     assert.deepEqual(await user.call('GET', '/api/user/balance').then((r) => r.body), { current: 629.48, withdrawn: 100.5 });
 
     const list = await user.call('GET', '/api/user/withdrawals');
     assert.equal(list.status, 200);
+    assert.equal(list.headers.get('content-type'), JSON_TYPE);
     assert.equal(list.body.length, 1);
     assert.equal(list.body[0].order, spendOn);
     assert.equal(list.body[0].sum, 100.5);
@@ -101,13 +108,16 @@ describe('loyalty API (the Gophermart contract)', () => {
     const taken = await request('POST', `${api}/api/user/register`, { json: { login, password: 'b' } });
     assert.equal(taken.status, 409);
     assert.equal(taken.body.error.code, 'login_taken');
+    assert.equal(taken.headers.get('content-type'), JSON_TYPE);
     assert.equal((await request('POST', `${api}/api/user/register`, { json: { login: '' , password: 'x' } })).status, 400);
     assert.equal((await request('POST', `${api}/api/user/register`, { json: { login: 'x' } })).status, 400);
-    assert.equal((await request('POST', `${api}/api/user/register`, { body: '{"login":', headers: { 'content-type': 'application/json' } })).status, 400);
+    const malformed = await request('POST', `${api}/api/user/register`, { body: '{"login":', headers: { 'content-type': 'application/json' } });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.headers.get('content-type'), JSON_TYPE, 'errors of the body parser too');
     assert.equal((await request('POST', `${api}/api/user/login`, { json: { password: 'a' } })).status, 400);
     const wrong = await request('POST', `${api}/api/user/login`, { json: { login, password: 'b' } });
     assert.equal(wrong.status, 401);
-    assert.match(wrong.headers.get('content-type')!, /^application\/json/);
+    assert.equal(wrong.headers.get('content-type'), JSON_TYPE);
     assert.equal((await request('POST', `${api}/api/user/login`, { json: { login: `nobody-${randomUUID()}`, password: 'a' } })).status, 401);
   });
 
@@ -123,8 +133,41 @@ describe('loyalty API (the Gophermart contract)', () => {
       ] as const) {
         const response = await request(method, `${api}${path}`, { headers, ...(method === 'POST' ? { body: freshOrderNumber() } : {}) });
         assert.equal(response.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`);
+        assert.equal(response.headers.get('content-type'), JSON_TYPE);
       }
     }
+  });
+
+  it('answers 401 to a token signed with our key that lacks an expiry or whose subject is not a user id', async () => {
+    const user = await registerUser(api);
+    const { id } = await testEnv().prisma.loyaltyUser.findUniqueOrThrow({ where: { login: user.login } });
+    const { value } = await testEnv().prisma.loyaltySecret.findUniqueOrThrow({ where: { name: 'token-signing-key' } });
+    const key = new TextEncoder().encode(value);
+    const sign = (claims: { sub?: string; exp?: boolean }) => {
+      const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+      if (claims.sub) jwt.setSubject(claims.sub);
+      if (claims.exp) jwt.setExpirationTime('1h');
+      return jwt.sign(key);
+    };
+    const balance = async (token: string) => (await request('GET', `${api}/api/user/balance`, { headers: { authorization: `Bearer ${token}` } })).status;
+    assert.equal(await balance(await sign({ sub: id, exp: true })), 200, 'a token forged like ours is accepted: the cases below differ only as named');
+    assert.equal(await balance(await sign({ sub: id })), 401, 'no exp: it would never expire');
+    assert.equal(await balance(await sign({ exp: true })), 401, 'no sub');
+    assert.equal(await balance(await sign({ sub: 'not-a-uuid', exp: true })), 401, 'a sub that is no user id');
+    assert.equal(await balance(await sign({ sub: randomUUID(), exp: true })), 401, 'a user that does not exist');
+  });
+
+  it('takes the cookie when the Authorization header carries no valid token, and the header when both are valid', async () => {
+    const alice = await registerUser(api);
+    const bob = await registerUser(api);
+    const aliceCookie = `token=${alice.authorization.replace(/^Bearer /, '')}`;
+    const balanceOf = (headers: Record<string, string>) => request('GET', `${api}/api/user/balance`, { headers });
+    assert.equal((await balanceOf({ authorization: 'Bearer garbage', cookie: aliceCookie })).status, 200);
+    assert.equal((await balanceOf({ authorization: alice.authorization, cookie: 'token=garbage' })).status, 200);
+    const number = freshOrderNumber();
+    assert.equal((await bob.upload(number)).status, 202);
+    const both = await request('GET', `${api}/api/user/orders`, { headers: { authorization: bob.authorization, cookie: aliceCookie } });
+    assert.deepEqual(both.body.map((o: { number: string }) => o.number), [number], "the header's user (bob) wins");
   });
 
   it('uploads: 202 new, 200 again by the same user, 409 by another, 422 Luhn, 400 empty', async () => {
@@ -134,12 +177,15 @@ describe('loyalty API (the Gophermart contract)', () => {
     assert.equal((await alice.upload(number)).status, 202);
     const again = await alice.upload(number);
     assert.equal(again.status, 200);
-    assert.match(again.headers.get('content-type')!, /^application\/json/);
+    assert.equal(again.headers.get('content-type'), JSON_TYPE);
     const other = await bob.upload(number);
     assert.equal(other.status, 409);
     assert.equal(other.body.error.code, 'order_uploaded_by_another_user');
-    assert.equal((await alice.upload(nonLuhnNumber())).status, 422);
+    const refused = await alice.upload(nonLuhnNumber());
+    assert.equal(refused.status, 422);
+    assert.equal(refused.headers.get('content-type'), JSON_TYPE);
     assert.equal((await alice.upload('12a45')).status, 422);
+    for (const zero of ['0', '00', '0000000000']) assert.equal((await alice.upload(zero)).status, 422, `${zero} passes Luhn but numbers no order`);
     assert.equal((await alice.upload('')).status, 400);
     assert.equal((await bob.call('GET', '/api/user/orders')).status, 204, "bob sees none of alice's orders");
   });
@@ -148,11 +194,12 @@ describe('loyalty API (the Gophermart contract)', () => {
     const user = await registerUser(api);
     const empty = await user.call('GET', '/api/user/orders');
     assert.equal(empty.status, 204);
-    assert.match(empty.headers.get('content-type')!, /^application\/json/);
+    assert.equal(empty.headers.get('content-type'), JSON_TYPE);
     const numbers = [freshOrderNumber('000'), freshOrderNumber('98765432109876543210'), freshOrderNumber()];
     for (const number of numbers) assert.equal((await user.upload(number)).status, 202);
     const list = await user.call('GET', '/api/user/orders');
     assert.equal(list.status, 200);
+    assert.equal(list.headers.get('content-type'), JSON_TYPE);
     assert.deepEqual(list.body.map((o: { number: string }) => o.number), [...numbers].reverse());
     assert.ok(numbers[0]!.startsWith('000') && numbers[1]!.length > 19);
     for (const order of list.body) assert.ok(['NEW', 'PROCESSING'].includes(order.status) && !('accrual' in order));
@@ -170,13 +217,21 @@ describe('loyalty API (the Gophermart contract)', () => {
     const user = await registerUser(api);
     const none = await user.call('GET', '/api/user/withdrawals');
     assert.equal(none.status, 204);
-    assert.match(none.headers.get('content-type')!, /^application\/json/);
+    assert.equal(none.headers.get('content-type'), JSON_TYPE);
     assert.equal((await processedOrder(user, [{ description: 'Spoon', price: 1 }])).accrual, 12.5);
 
     const short = await user.call('POST', '/api/user/balance/withdraw', { json: { order: freshOrderNumber(), sum: 12.51 } });
     assert.equal(short.status, 402);
     assert.equal(short.body.error.code, 'insufficient_points');
+    assert.equal(short.headers.get('content-type'), JSON_TYPE);
+    // Money has at most two decimals: more is refused, never rounded and charged.
+    for (const sum of [0.005, 1.005, 0.001, 1e-7]) {
+      const refused = await user.call('POST', '/api/user/balance/withdraw', { json: { order: freshOrderNumber(), sum } });
+      assert.equal(refused.status, 400, String(sum));
+      assert.equal(refused.body.error.details.fields[0].path, 'sum');
+    }
     assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { order: nonLuhnNumber(), sum: 1 } })).status, 422);
+    assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { order: '0', sum: 1 } })).status, 422);
     assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { order: freshOrderNumber(), sum: -1 } })).status, 400);
     assert.equal((await user.call('POST', '/api/user/balance/withdraw', { json: { sum: 1 } })).status, 400);
     assert.equal((await user.call('GET', '/api/user/withdrawals')).status, 204, 'failed withdrawals leave no trace');

@@ -15,7 +15,9 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
+import { sameOrderNumber } from '../../domain/loyalty/luhn';
 import { toCents } from '../../domain/loyalty/money';
+import type { Metrics } from '../../infra/metrics';
 import { parseRetryAfter } from '../../domain/loyalty/retry-after';
 import { ACCRUAL_STATUSES, type AccrualAnswer } from '../../domain/loyalty/status';
 
@@ -37,18 +39,44 @@ const answerSchema = z.object({
 
 export const GATE_CLOSED = 'AccrualGateClosed';
 export const RATE_LIMITED = 'AccrualRateLimited';
+/**
+ * A 200 the contract does not allow: not JSON, an unknown status, a negative accrual, an
+ * answer about another order. Retried with the engine's back-off like a 5xx, forever: the
+ * accrual system is failing, and giving up (or failing the workflow) would lose an order it
+ * will answer correctly once fixed; waiting costs one request per ACCRUAL_RETRY_MAX_INTERVAL_MS.
+ * Each one is logged and counted (`accrual_polls_total{result="malformed"}`) for someone to fix.
+ */
+export const MALFORMED_ANSWER = 'AccrualMalformedAnswer';
 
-export function createAccrualActivities({ pool, options, identity = 'unnamed' }: { pool: Pool; options: AccrualClientOptions; identity?: string }) {
+export interface AccrualActivityDeps {
+  pool: Pool;
+  options: AccrualClientOptions;
+  identity?: string;
+  /** Where polls are counted (`accrual_polls_total`, `accrual_rate_limited_total`); not counted when absent. */
+  metrics?: Metrics;
+}
+
+export function createAccrualActivities({ pool, options, identity = 'unnamed', metrics }: AccrualActivityDeps) {
   const { address } = options;
   const headers = { 'user-agent': `durable-orders-accrual (${identity})` };
   const orderUrl = (number: string) => `${address}/api/orders/${encodeURIComponent(number)}`;
+  const counted = (result: string) => metrics?.business.accrualPolls.inc({ result });
 
   return {
     async checkAccrual(number: string): Promise<AccrualAnswer> {
       return withGate(pool, address, options.requestTimeoutMs, async (closeGate) => {
-        const response = await fetch(orderUrl(number), { headers, signal: AbortSignal.timeout(options.requestTimeoutMs) });
-        const text = await response.text();
+        let response: Response;
+        let text: string;
+        try {
+          response = await fetch(orderUrl(number), { headers, signal: AbortSignal.timeout(options.requestTimeoutMs) });
+          text = await response.text();
+        } catch (error) {
+          counted('error');
+          throw error;
+        }
         if (response.status === 429) {
+          counted('rate_limited');
+          metrics?.business.accrualRateLimited.inc();
           const pause = parseRetryAfter(response.headers.get('retry-after'), Date.now(), options.retryAfterFallbackMs, options.retryAfterMaxMs);
           if (pause.capped) log.warn('absurd Retry-After from the accrual system, capped', { retryAfter: response.headers.get('retry-after'), cappedMs: pause.delayMs });
           await closeGate(pause.delayMs);
@@ -59,18 +87,47 @@ export function createAccrualActivities({ pool, options, identity = 'unnamed' }:
             category: ApplicationFailureCategory.BENIGN, // expected: logged at debug, not as a failure
           });
         }
-        if (response.status === 204) return { kind: 'unregistered' };
-        if (response.status !== 200) throw new Error(`accrual system answered ${response.status}: ${text.slice(0, 200)}`);
-        const answer = answerSchema.parse(JSON.parse(text));
-        if (answer.order !== number) throw new Error(`accrual system answered for order ${answer.order}, asked ${number}`);
-        return {
-          kind: 'status',
-          status: answer.status,
-          ...(answer.accrual === undefined ? {} : { accrualCents: toCents(answer.accrual) }),
-        };
+        if (response.status === 204) {
+          counted('unregistered');
+          return { kind: 'unregistered' };
+        }
+        if (response.status !== 200) {
+          counted('error');
+          throw new Error(`accrual system answered ${response.status}: ${text.slice(0, 200)}`);
+        }
+        const answer = readAnswer(text, number);
+        if (typeof answer === 'string') {
+          counted('malformed');
+          log.warn('malformed answer from the accrual system; retried with back-off', { number, reason: answer, body: text.slice(0, 200) });
+          throw ApplicationFailure.create({ type: MALFORMED_ANSWER, message: `malformed accrual answer for ${number}: ${answer}` });
+        }
+        counted(answer.status.toLowerCase());
+        return answer;
       });
     },
   };
+}
+
+/** A 200's body as an answer about `number`, or why it is not one. */
+function readAnswer(text: string, number: string): Extract<AccrualAnswer, { kind: 'status' }> | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  const parsed = answerSchema.safeParse(json);
+  if (!parsed.success) return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+  const answer = parsed.data;
+  // An accrual system may drop leading zeros: "18" answers for "0018".
+  if (!sameOrderNumber(answer.order, number)) return `answer is about order ${answer.order}`;
+  let accrualCents: number | undefined;
+  try {
+    if (answer.accrual !== undefined) accrualCents = toCents(answer.accrual);
+  } catch (error) {
+    return `accrual: ${(error as Error).message}`;
+  }
+  return { kind: 'status', status: answer.status, ...(accrualCents === undefined ? {} : { accrualCents }) };
 }
 
 /**

@@ -3,7 +3,7 @@
  * workflow. Every write is idempotent: statuses only move forward, and a credit is a
  * row keyed by the order number inserted in the same transaction as the balance update.
  */
-import { isLuhnValid } from '../../domain/loyalty/luhn';
+import { isOrderNumber } from '../../domain/loyalty/luhn';
 import type { PrismaClient } from '../../infra/database';
 import type { AccrualRunSettings, AccrualSettlement, PurchaseForAccrual } from '../../workflows/loyalty/types';
 
@@ -21,6 +21,16 @@ export function createLoyaltyActivities({ prisma, accrual }: LoyaltyActivityDeps
 
     async markProcessing(number: string): Promise<void> {
       await prisma.loyaltyOrder.updateMany({ where: { number, status: 'NEW' }, data: { status: 'PROCESSING', updatedAt: new Date() } });
+    },
+
+    /** Polling stopped after the horizon: start-up recovery must not restart it. */
+    async markAccrualGaveUp(number: string): Promise<void> {
+      await prisma.loyaltyOrder.updateMany({ where: { number, status: { in: ['NEW', 'PROCESSING'] } }, data: { accrualGaveUpAt: new Date() } });
+    },
+
+    /** Polling (re)started — a re-upload, the purchase hook, recovery: no longer given up. */
+    async markAccrualPolling(number: string): Promise<void> {
+      await prisma.loyaltyOrder.updateMany({ where: { number, accrualGaveUpAt: { not: null } }, data: { accrualGaveUpAt: null } });
     },
 
     /** Records a final answer; for PROCESSED credits the owner's balance exactly once. */
@@ -50,7 +60,7 @@ export function createLoyaltyActivities({ prisma, accrual }: LoyaltyActivityDeps
 
     /** The purchase hook: records the number as the customer's loyalty order if they are a loyalty user. */
     async enrolPurchase(purchase: PurchaseForAccrual): Promise<boolean> {
-      if (!isLuhnValid(purchase.number)) return false;
+      if (!isOrderNumber(purchase.number)) return false;
       const user = await prisma.loyaltyUser.findUnique({ where: { login: purchase.customerId } });
       if (!user) return false;
       await prisma.loyaltyOrder.createMany({ data: [{ number: purchase.number, userId: user.id, status: 'NEW' }], skipDuplicates: true });
@@ -59,3 +69,4 @@ export function createLoyaltyActivities({ prisma, accrual }: LoyaltyActivityDeps
     },
   };
 }
+

@@ -18,13 +18,23 @@ export async function startAccrual(temporal: Client, taskQueue: string, number: 
   }
 }
 
+/** Orders awaiting accrual: not final, and polling did not give up on them. */
+export async function unfinishedAccruals(prisma: PrismaClient): Promise<string[]> {
+  const pending = await prisma.loyaltyOrder.findMany({ where: { status: { in: ['NEW', 'PROCESSING'] }, accrualGaveUpAt: null }, select: { number: true } });
+  return pending.map((order) => order.number);
+}
+
 /**
- * Makes sure every order that is not final has a polling workflow. PostgreSQL is the
+ * Makes sure every order awaiting accrual has a polling workflow. PostgreSQL is the
  * durable record of what awaits accrual, so a Temporal cluster that lost its state
- * (the single-binary mode's in-memory dev server) picks every pending order up again.
+ * (the single-binary mode's in-memory dev server) picks every pending order up again —
+ * but not those polling gave up on after the horizon (uploading one again polls it again).
  */
-export async function resumeUnfinishedAccruals(prisma: PrismaClient, temporal: Client, taskQueue: string): Promise<number> {
-  const pending = await prisma.loyaltyOrder.findMany({ where: { status: { in: ['NEW', 'PROCESSING'] } }, select: { number: true } });
-  for (const { number } of pending) await startAccrual(temporal, taskQueue, number);
+export async function resumeUnfinishedAccruals(prisma: PrismaClient, temporal: Client, taskQueue: string, stopping?: AbortSignal): Promise<number> {
+  const pending = await unfinishedAccruals(prisma);
+  for (const number of pending) {
+    stopping?.throwIfAborted();
+    await startAccrual(temporal, taskQueue, number);
+  }
   return pending.length;
 }

@@ -51,6 +51,8 @@ export interface TokenOptions {
 }
 
 const SECRET_NAME = 'token-signing-key';
+/** User ids are UUIDs (randomUUID at registration); anything else in `sub` was never issued by us. */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class Tokens {
   private key?: Promise<Uint8Array>;
@@ -69,14 +71,15 @@ export class Tokens {
       .sign(await this.signingKey());
   }
 
-  /** The user id of a valid, unexpired token, else undefined. */
+  /** The user id of a valid token: ours, unexpired, with an expiry and a user id (a UUID); else undefined. */
   async verify(token: string): Promise<string | undefined> {
+    let sub: string | undefined;
     try {
-      const { payload } = await jwtVerify(token, await this.signingKey(), { algorithms: ['HS256'] });
-      return typeof payload.sub === 'string' ? payload.sub : undefined;
+      ({ payload: { sub } } = await jwtVerify(token, await this.signingKey(), { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] }));
     } catch {
       return undefined;
     }
+    return sub && USER_ID.test(sub) ? sub : undefined;
   }
 
   private signingKey(): Promise<Uint8Array> {
@@ -96,27 +99,33 @@ export class Tokens {
   }
 }
 
-/** The token from `Authorization` (with or without `Bearer `) or else the cookie. */
-export function presentedToken(req: Request): string | undefined {
-  const header = req.header('authorization')?.trim();
-  if (header) return header.replace(/^Bearer\s+/i, '');
+/** The tokens a request carries, in the order they are tried: `Authorization` (with or without `Bearer `), then the cookie. */
+export function presentedTokens(req: Request): string[] {
+  const header = req.header('authorization')?.trim().replace(/^Bearer\s+/i, '');
   const cookies = req.header('cookie');
-  return cookies ? parseCookie(cookies)[TOKEN_COOKIE] : undefined;
+  const cookie = cookies ? parseCookie(cookies)[TOKEN_COOKIE] : undefined;
+  return [header, cookie].filter((token): token is string => Boolean(token));
 }
 
 export interface AuthenticatedLocals {
   userId: string;
 }
 
-/** 401 unless the request carries a valid token of an existing user; sets `res.locals.userId`. */
+/**
+ * 401 unless the request carries a valid token of an existing user; sets `res.locals.userId`.
+ * The header's token wins when it is valid; when it is not (stale, garbage), the cookie's is
+ * tried: clients may send either back, and one that keeps both should not be locked out by the
+ * worse one.
+ */
 export function requireUser(tokens: Tokens, prisma: PrismaClient): RequestHandler {
   return async (req, res, next) => {
-    const token = presentedToken(req);
-    const userId = token ? await tokens.verify(token) : undefined;
-    if (!userId || !(await prisma.loyaltyUser.findUnique({ where: { id: userId }, select: { id: true } }))) {
-      throw new ApiError(401, 'unauthorized', 'a valid token is required (Authorization header or cookie)');
+    for (const token of presentedTokens(req)) {
+      const userId = await tokens.verify(token);
+      if (userId && (await prisma.loyaltyUser.findUnique({ where: { id: userId }, select: { id: true } }))) {
+        res.locals.userId = userId;
+        return next();
+      }
     }
-    res.locals.userId = userId;
-    next();
+    throw new ApiError(401, 'unauthorized', 'a valid token is required (Authorization header or cookie)');
   };
 }

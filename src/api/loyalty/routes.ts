@@ -5,9 +5,9 @@
  * the service's `{error:{code,message}}` shape (the contract leaves their bodies open).
  */
 import { randomUUID } from 'node:crypto';
-import express, { Router, type Response } from 'express';
-import { isLuhnValid } from '../../domain/loyalty/luhn';
-import { fromCents, MoneyError, toCents } from '../../domain/loyalty/money';
+import express, { Router, type RequestHandler, type Response } from 'express';
+import { isOrderNumber } from '../../domain/loyalty/luhn';
+import { fromCents, MoneyError, toExactCents } from '../../domain/loyalty/money';
 import { isFinalStatus, type LoyaltyStatus } from '../../domain/loyalty/status';
 import { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../infra/database';
@@ -17,8 +17,11 @@ import { startAccrual } from './accrual';
 import { hashPassword, requireUser, TOKEN_COOKIE, Tokens, unknownUserHash, verifyPassword } from './auth';
 import { credentialsSchema, withdrawSchema } from './schemas';
 
+/** Where the contract's endpoints live. */
+export const LOYALTY_PREFIX = '/api/user';
+
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-const invalidNumber = () => new ApiError(422, 'invalid_order_number', 'order number must be digits passing the Luhn check');
+const invalidNumber = () => new ApiError(422, 'invalid_order_number', 'order number must be digits passing the Luhn check, and not zero');
 
 export function loyaltyRouter(ctx: ApiContext): Router {
   const { prisma } = ctx;
@@ -63,10 +66,11 @@ export function loyaltyRouter(ctx: ApiContext): Router {
     const userId: string = res.locals.userId;
     const number = typeof req.body === 'string' ? req.body.trim() : '';
     if (!number) throw new ApiError(400, 'validation_failed', 'the body must be the order number as text/plain');
-    if (!isLuhnValid(number)) throw invalidNumber();
+    if (!isOrderNumber(number)) throw invalidNumber();
     const { order, created } = await recordUpload(prisma, userId, number);
     if (order.userId !== userId) throw new ApiError(409, 'order_uploaded_by_another_user', 'this order number was uploaded by another user');
-    // Also on a repeat: if the first request died before the start, this one starts it.
+    // Also on a repeat: if the first request died before the start, this one starts it, and
+    // an order polling gave up on is polled again.
     if (!isFinalStatus(order.status as LoyaltyStatus)) await startAccrual(ctx.temporal, ctx.taskQueue, number);
     res.status(created ? 202 : 200).json({ number, status: order.status });
   });
@@ -91,15 +95,14 @@ export function loyaltyRouter(ctx: ApiContext): Router {
 
   router.post('/api/user/balance/withdraw', authenticated, async (req, res) => {
     const body = parseInput(withdrawSchema, req.body);
-    if (!isLuhnValid(body.order)) throw invalidNumber();
+    if (!isOrderNumber(body.order)) throw invalidNumber();
     let sumCents: number;
     try {
-      sumCents = toCents(body.sum);
+      sumCents = toExactCents(body.sum);
     } catch (error) {
-      if (error instanceof MoneyError) throw new ApiError(400, 'validation_failed', error.message);
+      if (error instanceof MoneyError) throw new ApiError(400, 'validation_failed', `sum: ${error.message}`, { fields: [{ path: 'sum', message: error.message }] });
       throw error;
     }
-    if (sumCents <= 0) throw new ApiError(400, 'validation_failed', 'sum must be at least 0.01');
     const withdrawal = await withdraw(prisma, res.locals.userId, body.order, BigInt(sumCents));
     res.json(withdrawalView(withdrawal));
   });
@@ -115,10 +118,23 @@ export function loyaltyRouter(ctx: ApiContext): Router {
   return router;
 }
 
+/**
+ * Every answer under /api/user/ (200s, 204s, errors) says exactly `Content-Type: application/json`,
+ * as the contract writes it: express's `json()` would add `; charset=utf-8`, which JSON needs not
+ * (it is UTF-8 by definition, RFC 8259) and a client comparing the header whole would trip on.
+ * Mounted before the body parsers and the routes, so their errors are covered too.
+ */
+export const exactJsonContentType: RequestHandler = (_req, res, next) => {
+  res.json = (body?: unknown) => res.setHeader('Content-Type', JSON_TYPE).send(Buffer.from(JSON.stringify(body) ?? ''));
+  next();
+};
+
+const JSON_TYPE = 'application/json';
+
 /** 200 with the list, or 204 with the JSON content type the contract asks for (express's `send` would drop it). */
 function sendList<T>(res: Response, items: T[], view: (item: T) => unknown): void {
   if (items.length > 0) return void res.json(items.map(view));
-  res.status(204).setHeader('Content-Type', 'application/json');
+  res.status(204).setHeader('Content-Type', JSON_TYPE);
   res.end();
 }
 

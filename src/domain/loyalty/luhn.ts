@@ -16,6 +16,20 @@ export function isLuhnValid(number: string): boolean {
   return luhnSum(number, false) % 10 === 0;
 }
 
+/** An order number we accept: Luhn-valid digits that are not all zeros ("0" passes Luhn but numbers nothing). */
+export function isOrderNumber(number: string): boolean {
+  return isLuhnValid(number) && /[1-9]/.test(number);
+}
+
+/**
+ * Whether two spellings name the same order: equal once leading zeros are dropped (an
+ * accrual system may answer for "18" when asked about "0018").
+ */
+export function sameOrderNumber(a: string, b: string): boolean {
+  const strip = (n: string) => n.replace(/^0+(?=\d)/, '');
+  return strip(a) === strip(b);
+}
+
 /** The digit that, appended to `payload`, makes it Luhn-valid (used to derive numbers from order ids). */
 export function luhnCheckDigit(payload: string): string {
   if (!isDigits(payload)) throw new Error(`not a string of digits: "${payload}"`);

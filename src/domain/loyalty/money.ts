@@ -1,8 +1,7 @@
 /**
  * Points are money-like: stored and added as integer cents (hundredths of a point),
- * shown as JSON numbers with at most two decimals. Amounts from outside (the accrual
- * system, a withdraw request) are rounded half-up to the cent from their decimal
- * spelling, so 729.975 becomes 729.98 (its binary double is 729.97499..., which
+ * shown as JSON numbers with at most two decimals. Accruals from the accrual system
+ * are rounded half-up to the cent from their decimal spelling (withdrawals must be exact), so 729.975 becomes 729.98 (its binary double is 729.97499..., which
  * naive `Math.round(x * 100)` would round down).
  */
 
@@ -26,6 +25,16 @@ export function toCents(amount: number): number {
   const cents = Number(whole) * 100 + Number(padded.slice(0, 2)) + (Number(padded[2]) >= 5 ? 1 : 0);
   if (!Number.isSafeInteger(cents) || cents > MAX_CENTS) throw new MoneyError(`amount too large: ${amount}`);
   return cents;
+}
+
+/**
+ * An amount a client asks for (a withdrawal's `sum`) in cents, exactly: money has at most
+ * two decimals, so 0.005 or 1.005 is a mistake to refuse, not an amount to round and charge.
+ */
+export function toExactCents(amount: number): number {
+  const text = String(amount);
+  if (/e-/i.test(text) || (text.split('.')[1] ?? '').length > 2) throw new MoneyError(`more than two decimals: ${amount}`);
+  return toCents(amount);
 }
 
 /** Cents as the JSON number clients see: 72998 → 729.98 (division by 100 yields the nearest double). */

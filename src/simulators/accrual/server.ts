@@ -52,6 +52,12 @@ export interface AccrualSimulator {
   /** Registers an order directly (as POST /api/orders), optionally with its own processing times. */
   registerOrder(number: string, goods: Good[], timing?: OrderTiming): void;
   addRule(rule: RewardRule): void;
+  /**
+   * From now on, GET /api/orders/{number} answers 200 with `body` (any JSON) instead of the
+   * computed answer; `undefined` goes back to normal. For answers the contract does not allow,
+   * or an accrual system that spells numbers its own way.
+   */
+  answerWith(number: string, body: unknown): void;
   /** Stops listening (clients get "connection refused") until `comeBack`. */
   goDown(): Promise<void>;
   comeBack(): Promise<void>;
@@ -95,6 +101,7 @@ export async function startAccrualSimulator(
   const behaviour: SimulatorBehaviour = { ...defaults, ...options.behaviour };
   const rules: RewardRule[] = [];
   const orders = new Map<string, RegisteredOrder>();
+  const forcedAnswers = new Map<string, unknown>();
   const log: LoggedRequest[] = [];
   let window = { start: 0, count: 0 };
 
@@ -144,6 +151,7 @@ export async function startAccrualSimulator(
       behaviour.failNext = Math.max(0, behaviour.failNext - 1);
       return void res.status(500).type('text/plain').send('internal error (injected)');
     }
+    if (forcedAnswers.has(req.params.number)) return void res.json(forcedAnswers.get(req.params.number));
     const order = orders.get(req.params.number);
     if (!order) return void res.status(204).end();
     const age = Date.now() - order.registeredAt;
@@ -191,6 +199,7 @@ export async function startAccrualSimulator(
     configure: (change) => Object.assign(behaviour, change),
     registerOrder: (number, goods, timing) => void orders.set(number, { goods, registeredAt: Date.now(), ...(timing ? { timing } : {}) }),
     addRule: (rule) => void rules.push(rule),
+    answerWith: (number, body) => void (body === undefined ? forcedAnswers.delete(number) : forcedAnswers.set(number, body)),
     goDown: shut,
     comeBack: async () => void (await open(port)),
     close: shut,

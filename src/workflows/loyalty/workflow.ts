@@ -8,7 +8,7 @@
  * before then). Crediting is exactly-once in the database, so a replay or a retried
  * activity cannot pay twice.
  */
-import { continueAsNew, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { createAccrualActivities } from '../../activities/loyalty/accrual-client';
 import type { createLoyaltyActivities } from '../../activities/loyalty/activities';
 import { nextPollDelayMs, unregisteredHorizonPassed } from '../../domain/loyalty/polling';
@@ -18,7 +18,7 @@ import type { AccrualResumeState, AccrualRunSettings, AccrualWorkflowInput, Accr
 type LoyaltyActivities = ReturnType<typeof createLoyaltyActivities>;
 type AccrualActivities = ReturnType<typeof createAccrualActivities>;
 
-const { accrualSettings, markProcessing, settleAccrual } = proxyLocalActivities<LoyaltyActivities>({
+const { accrualSettings, markAccrualGaveUp, markAccrualPolling, markProcessing, settleAccrual } = proxyLocalActivities<LoyaltyActivities>({
   startToCloseTimeout: '10 seconds',
 });
 
@@ -36,7 +36,15 @@ function accrualRequests(settings: AccrualRunSettings) {
   });
 }
 
+/**
+ * This workflow owns `accrual_gave_up_at`: set when it gives up, cleared when polling starts
+ * again, so start-up recovery resumes exactly the orders still awaiting accrual. Runs started
+ * before this existed record neither, and replay unchanged.
+ */
+const RECORDS_GIVE_UP = 'accrual-records-give-up';
+
 export async function accrualWorkflow(input: AccrualWorkflowInput): Promise<AccrualWorkflowResult> {
+  if (!input.resume && patched(RECORDS_GIVE_UP)) await markAccrualPolling(input.number);
   const state: AccrualResumeState = input.resume ?? {
     settings: await accrualSettings(),
     shownProcessing: false,
@@ -60,6 +68,7 @@ export async function accrualWorkflow(input: AccrualWorkflowInput): Promise<Accr
       state.consecutiveUnregistered++;
       state.unregisteredSinceMs ??= Date.now(); // workflow time: deterministic on replay
       if (unregisteredHorizonPassed(state.settings, state.unregisteredSinceMs, Date.now())) {
+        if (patched(RECORDS_GIVE_UP)) await markAccrualGaveUp(input.number);
         return { status: state.shownProcessing ? 'PROCESSING' : 'NEW', gaveUp: true };
       }
     } else {
