@@ -92,7 +92,8 @@ export async function createAccrualWorker({ connection, namespace, options, pool
     taskQueue: options.taskQueue,
     activities: createAccrualActivities({ pool, options: options.client, identity, ...(metrics ? { metrics } : {}) }),
     maxTaskQueueActivitiesPerSecond: options.maxRequestsPerSecond,
-    // Requests are sent one at a time under the gate's lock; a few slots keep the queue moving.
+    // Requests are sent one at a time under the gate's lock; a few slots keep the queue moving. Fewer
+    // slots than the pool has connections: the lock holder needs a second one for its in-flight record.
     maxConcurrentActivityTaskExecutions: 4,
   });
 }

@@ -216,10 +216,16 @@ const fixtures: Record<Prisma.ModelName, Fixture> = {
     key: (row) => ({ orderNumber: row.orderNumber }),
   },
   LoyaltyAccrualGate: {
-    full: () => ({ accrualAddress: `http://gate-${randomUUID()}`, resumeAt: new Date('2026-01-02T03:04:05.678Z') }),
+    full: () => ({ accrualAddress: `http://gate-${randomUUID()}`, resumeAt: new Date('2026-01-02T03:04:05.678Z'), lastPauseMs: 3000 }),
     minimal: () => ({ accrualAddress: `http://gate-${randomUUID()}` }),
-    update: { resumeAt: new Date('2027-01-01T00:00:00.000Z') },
+    update: { resumeAt: new Date('2027-01-01T00:00:00.000Z'), lastPauseMs: 60_000 },
     key: (row) => ({ accrualAddress: row.accrualAddress }),
+  },
+  LoyaltyAccrualRequest: {
+    full: () => ({ requestId: randomUUID(), accrualAddress: 'http://accrual', sentAt: new Date('2026-01-02T03:04:05.678Z') }),
+    minimal: () => ({ requestId: randomUUID(), accrualAddress: 'http://accrual' }),
+    update: { accrualAddress: 'http://other', sentAt: new Date('2027-01-01T00:00:00.000Z') },
+    key: (row) => ({ requestId: row.requestId }),
   },
   LoyaltySecret: {
     full: () => ({ name: `s-${randomUUID()}`, value: 'v', createdAt: new Date('2026-01-02T03:04:05.678Z') }),

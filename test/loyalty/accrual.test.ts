@@ -4,16 +4,22 @@
  * the purchase hook. Real Temporal, real PostgreSQL, the simulator over HTTP.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createAccrualActivities, GATE_CLOSED } from '../../src/activities/loyalty/accrual-client';
 import { createLoyaltyActivities } from '../../src/activities/loyalty/activities';
+import { createPool } from '../../src/infra/database';
 import { accrualWorkflowId } from '../../src/domain/loyalty/ids';
 import { unfinishedAccruals } from '../../src/api/loyalty/accrual';
 import { createMetrics } from '../../src/infra/metrics';
-import { requestsInsideRetryAfterWindows, type OrderTiming } from '../../src/simulators/accrual/server';
+import { requestsInsideRetryAfterWindows, startAccrualSimulator, type OrderTiming } from '../../src/simulators/accrual/server';
 import { enrolPurchaseWorkflow } from '../../src/workflows';
 import { testEnv } from '../harness/environment';
 import { eventually } from '../harness/http';
 import { recordHistory } from '../harness/replay';
+import { ATTEMPT_OPTIONS } from './fixtures/check-accrual';
 import { assertBalanceInvariant, freshOrderNumber, registerUser, useAccrualStack, type AccrualStack, type LoyaltyUser } from '../harness/loyalty';
 
 async function allFinal(user: LoyaltyUser, count: number, timeoutMs = 30_000) {
@@ -65,6 +71,43 @@ describe('accrual polling (workflows against the accrual simulator)', () => {
       assert.deepEqual((await user.call('GET', '/api/user/balance')).body, { current: 160, withdrawn: 0 });
       const polls = simulator.log.filter((entry) => entry.path.startsWith('/api/orders/')).length;
       assert.ok(polls < numbers.length * 3, `${polls} requests for ${numbers.length} orders`);
+    });
+  });
+
+  describe('a worker killed while its request is in flight', () => {
+    it('keeps every worker quiet for the pause the unread answer may have imposed', async function () {
+      this.timeout(60_000);
+      // One request per 5 s window, each answered after 1.5 s: the killed worker's request meets a 429.
+      const simulator = await startAccrualSimulator({ behaviour: { requestsPerWindow: 1, windowMs: 5_000, latencyMs: 1_500, registeredMs: 0, processingMs: 0 } });
+      const pool = createPool(testEnv().databaseUrl, 6);
+      try {
+        const number = freshOrderNumber();
+        simulator.registerOrder(number, [{ description: 'x', price: 1 }]);
+        await fetch(`${simulator.url}/api/orders/${number}`); // uses up the window
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'check-accrual.ts'), testEnv().databaseUrl, simulator.url, number], { stdio: 'ignore' });
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        await eventually(async () => (simulator.log.filter((e) => e.path.startsWith('/api/orders/')).length === 2 ? true : undefined), 20_000, "the worker's request to arrive");
+        child.kill('SIGKILL'); // while the accrual system is still composing its 429
+        await exited;
+        await eventually(async () => (simulator.log[1]!.retryAfterSeconds !== undefined ? true : undefined), 5_000, 'the 429 the dead worker never read');
+
+        // Another worker's attempt: the gate is closed, nothing is sent.
+        const activities = createAccrualActivities({ pool, options: { address: simulator.url, ...ATTEMPT_OPTIONS } });
+        const refused = await new MockActivityEnvironment().run(activities.checkAccrual, number).then(
+          () => assert.fail('the attempt should have been refused by the gate'),
+          (error: { type?: string; nextRetryDelay?: unknown }) => error,
+        );
+        assert.equal(refused.type, GATE_CLOSED);
+        assert.equal(simulator.log.length, 2, 'no request left after the unread 429');
+        assert.deepEqual(requestsInsideRetryAfterWindows(simulator.log), []);
+        const gate = await testEnv().prisma.loyaltyAccrualGate.findUniqueOrThrow({ where: { accrualAddress: simulator.url } });
+        const pauseMs = gate.resumeAt.getTime() - Date.now();
+        assert.ok(pauseMs > simulator.log[1]!.retryAfterSeconds! * 1000, `paused ${pauseMs} ms, longer than the Retry-After the worker missed`);
+        assert.equal(await testEnv().prisma.loyaltyAccrualRequest.count({ where: { accrualAddress: simulator.url } }), 0, 'the left-behind request is dealt with once');
+      } finally {
+        await pool.end();
+        await simulator.close();
+      }
     });
   });
 

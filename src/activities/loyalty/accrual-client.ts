@@ -8,9 +8,15 @@
  * - A request is sent only while holding the row's lock, and a 429 moves `resume_at`
  *   before the lock is released. So no request can leave after a 429 and before its
  *   Retry-After, even one that was waiting concurrently on another worker.
+ * - A worker killed while its request is in flight releases the lock without recording
+ *   the answer, which may have been a 429. So each request is first recorded in
+ *   `loyalty_accrual_requests` (committed before it is sent, removed with its outcome);
+ *   the next lock holder that finds one left behind assumes the worst and closes the gate
+ *   for the last pause a 429 imposed (or the fallback pause).
  * - A closed gate, and a 429, end the attempt with `nextRetryDelay` = the remaining
  *   pause: the engine parks the activity durably instead of a worker sleeping.
  */
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Pool, PoolClient } from 'pg';
@@ -64,7 +70,7 @@ export function createAccrualActivities({ pool, options, identity = 'unnamed', m
 
   return {
     async checkAccrual(number: string): Promise<AccrualAnswer> {
-      return withGate(pool, address, options.requestTimeoutMs, async (closeGate) => {
+      return withGate(pool, options, async (closeGate) => {
         let response: Response;
         let text: string;
         try {
@@ -136,17 +142,17 @@ function readAnswer(text: string, number: string): Extract<AccrualAnswer, { kind
  */
 async function withGate<T>(
   pool: Pool,
-  address: string,
-  requestTimeoutMs: number,
+  options: Pick<AccrualClientOptions, 'address' | 'requestTimeoutMs' | 'retryAfterFallbackMs'>,
   send: (closeGate: (pauseMs: number) => Promise<void>) => Promise<T>,
 ): Promise<T> {
+  const { address, requestTimeoutMs } = options;
   const client = await pool.connect();
   let finished = false;
   try {
     await client.query('BEGIN');
     // Waiting longer than a few requests' worth means the accrual system is slow: retry later.
     await client.query(`SET LOCAL lock_timeout = ${Math.ceil(requestTimeoutMs * 3)}`);
-    const waitMs = await lockGate(client, address);
+    const waitMs = await lockGate(client, options);
     if (waitMs > 0) {
       await client.query('COMMIT');
       finished = true;
@@ -157,17 +163,25 @@ async function withGate<T>(
         category: ApplicationFailureCategory.BENIGN,
       });
     }
-    const result = await send(async (pauseMs) => {
-      // +1 ms: resume_at is stored with millisecond precision; never round the pause down.
-      await client.query(
-        `UPDATE loyalty_accrual_gate SET resume_at = GREATEST(resume_at, clock_timestamp() + ($2::int + 1) * interval '1 millisecond')
-         WHERE accrual_address = $1`,
-        [address, Math.ceil(pauseMs)],
-      );
-    });
-    await client.query('COMMIT');
-    finished = true;
-    return result;
+    // Committed on another connection before the request leaves: it outlives this worker.
+    const requestId = randomUUID();
+    await pool.query('INSERT INTO loyalty_accrual_requests (request_id, accrual_address) VALUES ($1, $2)', [requestId, address]);
+    try {
+      return await send(async (pauseMs) => {
+        // +1 ms: resume_at is stored with millisecond precision; never round the pause down.
+        await client.query(
+          `UPDATE loyalty_accrual_gate SET resume_at = GREATEST(resume_at, clock_timestamp() + ($2::int + 1) * interval '1 millisecond'),
+             last_pause_ms = $2::int
+           WHERE accrual_address = $1`,
+          [address, Math.ceil(pauseMs)],
+        );
+      });
+    } finally {
+      // Removed in the transaction that records the outcome: both commit, or neither.
+      await client.query('DELETE FROM loyalty_accrual_requests WHERE request_id = $1', [requestId]);
+      await client.query('COMMIT');
+      finished = true;
+    }
   } finally {
     // On any failure commit what we wrote (a closed gate must stick), then release.
     if (!finished) await client.query('COMMIT').catch(() => {});
@@ -175,8 +189,13 @@ async function withGate<T>(
   }
 }
 
-/** Locks the gate row (creating it on first use); returns the pause still in force, in ms. */
-async function lockGate(client: PoolClient, address: string): Promise<number> {
+/**
+ * Locks the gate row (creating it on first use) and returns the pause still in force, in ms.
+ * Requests recorded as in flight while we hold the lock were left by workers that died waiting
+ * for their answer: it may have been a 429, so the gate closes for the last pause seen.
+ */
+async function lockGate(client: PoolClient, options: Pick<AccrualClientOptions, 'address' | 'requestTimeoutMs' | 'retryAfterFallbackMs'>): Promise<number> {
+  const { address } = options;
   const select = () =>
     client.query<{ wait_ms: string }>(
       `SELECT GREATEST(0, CEIL(EXTRACT(EPOCH FROM (resume_at - clock_timestamp())) * 1000))::bigint AS wait_ms
@@ -188,5 +207,17 @@ async function lockGate(client: PoolClient, address: string): Promise<number> {
     await client.query('INSERT INTO loyalty_accrual_gate (accrual_address) VALUES ($1) ON CONFLICT DO NOTHING', [address]);
     ({ rows } = await select());
   }
+  const orphans = await client.query<{ sent_at: Date }>('DELETE FROM loyalty_accrual_requests WHERE accrual_address = $1 RETURNING sent_at', [address]);
+  if (orphans.rows.length === 0) return Number(rows[0]!.wait_ms);
+  // Its answer could have come as late as the request timeout, and a Retry-After counts from then.
+  const sentAt = Math.max(...orphans.rows.map((row) => row.sent_at.getTime()));
+  await client.query(
+    `UPDATE loyalty_accrual_gate
+       SET resume_at = GREATEST(resume_at, $2::timestamptz + (CASE WHEN last_pause_ms > 0 THEN last_pause_ms ELSE $3::int END + $4::int) * interval '1 millisecond')
+     WHERE accrual_address = $1`,
+    [address, new Date(sentAt), options.retryAfterFallbackMs, options.requestTimeoutMs],
+  );
+  log.warn('a worker died with an accrual request in flight; pausing requests as if it had met a 429', { requests: orphans.rows.length });
+  ({ rows } = await select());
   return Number(rows[0]!.wait_ms);
 }

@@ -208,11 +208,12 @@ export async function startAccrualSimulator(
 
 /**
  * Requests that arrived while a Retry-After pause was in force: after a 429 was sent and
- * before its Retry-After seconds had passed. A well-behaved client makes this empty.
+ * before its Retry-After seconds had passed — also a 429 its client did not live to read
+ * (`status` stays 0 when the connection is gone). A well-behaved client makes this empty.
  */
 export function requestsInsideRetryAfterWindows(log: readonly LoggedRequest[]): LoggedRequest[] {
   const windows = log
-    .filter((entry) => entry.status === 429 && entry.answeredAt !== undefined)
+    .filter((entry) => entry.retryAfterSeconds !== undefined && entry.answeredAt !== undefined)
     .map((entry) => ({ from: entry.answeredAt!, to: entry.answeredAt! + entry.retryAfterSeconds! * 1000 }));
   return log.filter(
     (entry) => entry.path.startsWith('/api/orders/') && windows.some((w) => entry.at > w.from && entry.at < w.to),
