@@ -245,8 +245,9 @@ describe('the billing state an order carries across continue-as-new', () => {
       commands: Array.from({ length: 200 }, (_, i) => ({ deviceId: max(60), commandId: max(128), seq: i, fingerprint: max(64), type: 'pay', outcome: 'applied', result: { status: 'DISPATCHED', balanceDue: 1, transaction: tx(i), fingerprint: max(64) }, at })),
       idempotentActions: Array.from({ length: MAX_REMEMBERED_ACTIONS }, () => ({ key: max(200), fingerprint: max(64), result: { status: 'DISPATCHED', balanceDue: 1, fingerprint: max(64) } })),
     };
+    // Half of the 2 MB limit leaves room for the rest of the state (sub-orders, history not yet written).
     const kib = JSON.stringify(state).length / 1024;
-    assert.ok(kib < 720, `${kib.toFixed(0)} KiB`);
+    assert.ok(kib < 1024, `${kib.toFixed(0)} KiB`);
   });
 });
 
