@@ -10,15 +10,14 @@
  *                 or overruns its deadline
  *   6. compensate cancel what providers still hold and refund what was paid when the order did not complete
  *
- * Alongside, while the order is open: bill edits, payments and refunds (the ledger), and
- * closing the order as sold once fully paid; devices' commands are taken once, in order.
+ * Alongside, while the order is open: bill edits, payments and refunds (the ledger, ./ledger.ts),
+ * and closing the order as sold once fully paid; devices' commands are taken once, in order.
  *
  * The central status is never stored: `deriveOrderStatus` computes it from this state
  * and it is published (read model + search attribute) whenever it changes.
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   DeterminismViolationError,
@@ -32,14 +31,14 @@ import { withLuhnCheckDigit } from '../../domain/loyalty/luhn';
 import { enrolPurchaseForAccrual } from '../loyalty/hook';
 import { formatMoney } from '../../domain/money';
 import { actionReason, BILLING_ACTIONS, checkAction, commandType, type ActionContext, type Actor, type OrderAction } from '../../domain/orders/actions';
-import { billLines, billTotal, priceEdit } from '../../domain/orders/bill';
 import { checkSequence, trimLog, type CommandRef } from '../../domain/orders/device-commands';
 import { findRemembered, MAX_REMEMBERED_ACTIONS, type IdempotencyRef } from '../../domain/orders/idempotent-actions';
-import { balanceDue, compensatingRefunds, findRepeat, ledgerOf, type Transaction, type TransactionRequest } from '../../domain/payments';
 import { allDelivered, awaitsPayment, deriveOrderStatus, type OrderOutcome, type OrderStatus } from '../../domain/orders/status';
 import { applyProviderReport, isLiveAtProvider, type ProviderReport } from '../../domain/orders/sub-orders';
 import { cancellationKey, placementCancellationKey, placementKey } from '../../domain/orders/ids';
-import { actSignal, actUpdate, providerEventUpdate, REFUSAL_TYPE, stateQuery } from './messages';
+import { actSignal, actUpdate, providerEventUpdate, stateQuery } from './messages';
+import { Ledger } from './ledger';
+import { keyed, refusal } from './refusal';
 import type { CancelResult } from '../../activities/providers/http-adapter';
 import { Projector } from './projector';
 import { providerCallsFor, readModel } from './activities';
@@ -73,6 +72,7 @@ export async function orderWorkflow(input: OrderWorkflowInput, carried?: OrderSt
 class OrderProcess {
   private readonly state: OrderState;
   private readonly projector: Projector;
+  private readonly ledger: Ledger;
   private readonly resumed: boolean;
   /** Provider calls under way; continue-as-new waits for none. */
   private callsInFlight = 0;
@@ -107,6 +107,7 @@ class OrderProcess {
       ...originCommand(input),
     };
     this.projector = new Projector(input, this.state, () => this.status);
+    this.ledger = new Ledger(this.state, (entry) => this.record(entry), () => this.status);
     this.registerHandlers();
   }
 
@@ -390,7 +391,7 @@ class OrderProcess {
   // ── everything delivered: complete, or wait for the rest of a bill being paid ─────────────
   private settleIfDelivered(): void {
     if (!allDelivered(this.state.subOrders) || this.state.phase !== 'dispatched') return;
-    const bill = { transactions: this.state.transactions.length, createdByDevice: this.input.origin !== undefined, balanceDue: this.balanceDue() };
+    const bill = { transactions: this.state.transactions.length, createdByDevice: this.input.origin !== undefined, balanceDue: this.ledger.balanceDue() };
     if (this.v2 && awaitsPayment(bill)) {
       this.state.phase = 'awaiting-payment';
       this.record({ kind: 'status', actor: 'system', reason: `every sub-order delivered; waiting for the ${formatMoney(bill.balanceDue)} still due` });
@@ -401,7 +402,7 @@ class OrderProcess {
 
   /** Seed 002: closed as sold when fully paid, by the payment (or edit) that leaves nothing due. */
   private async collectPayment(): Promise<void> {
-    await condition(() => this.decided() || (this.state.phase === 'awaiting-payment' && this.balanceDue() <= 0));
+    await condition(() => this.decided() || (this.state.phase === 'awaiting-payment' && this.ledger.balanceDue() <= 0));
     if (!this.decided()) this.decide('COMPLETED', SYSTEM, 'every sub-order delivered and paid in full');
   }
 
@@ -465,8 +466,8 @@ class OrderProcess {
       gateRequired: this.input.requiresGate,
       gateOpen: this.state.gateOpen,
       subOrders: this.state.subOrders,
-      total: this.total(),
-      lines: this.lines(),
+      total: this.ledger.total(),
+      lines: this.ledger.lines(),
       adjustments: this.state.adjustments.length,
       transactions: this.state.transactions,
       legacyRules,
@@ -513,8 +514,8 @@ class OrderProcess {
     if (!verdict.ok && !command) throw refusal(verdict.code, verdict.reason, this.status, verdict.details);
     const fingerprint = command?.fingerprint ?? idempotency?.fingerprint;
     const result: ActionResult = verdict.ok
-      ? { balanceDue: this.balanceDue(), ...this.act(request, legacyRules), outcome: 'applied' }
-      : { status: this.status, balanceDue: this.balanceDue(), outcome: 'rejected', code: verdict.code, reason: verdict.reason, details: verdict.details };
+      ? { balanceDue: this.ledger.balanceDue(), ...this.act(request, legacyRules), outcome: 'applied' }
+      : { status: this.status, balanceDue: this.ledger.balanceDue(), outcome: 'rejected', code: verdict.code, reason: verdict.reason, details: verdict.details };
     if (fingerprint) result.fingerprint = fingerprint;
     if (command) this.takeCommand(command, action, actor, result);
     if (idempotency) this.remember(idempotency, result);
@@ -536,7 +537,7 @@ class OrderProcess {
   }
 
   private act({ action, actor, idempotency }: ActionRequest, legacyRules: boolean): ActionResult {
-    if (action.type === 'pay' || action.type === 'refund' || action.type === 'editItems') return this.bill(action, actor, legacyRules, idempotency);
+    if (action.type === 'pay' || action.type === 'refund' || action.type === 'editItems') return this.ledger.apply(action, actorName(actor), legacyRules, idempotency);
     const who = actorName(actor);
     const reason = actionReason(action);
     this.record({ kind: 'action', actor: who, reason, details: { action: action.type, ...keyed(idempotency) } });
@@ -572,82 +573,6 @@ class OrderProcess {
         break; // never valid: checkAction refuses it
     }
     return { status: this.status };
-  }
-
-  // ── the bill: edits, payments, refunds (src/domain/orders/bill.ts, src/domain/payments.ts) ──
-  private bill(
-    action: Extract<OrderAction, { type: 'pay' | 'refund' | 'editItems' }>,
-    actor: Actor,
-    legacyRules: boolean,
-    idempotency?: IdempotencyRef,
-  ): ActionResult {
-    const who = actorName(actor);
-    if (action.type === 'editItems') {
-      const priced = priceEdit(this.lines(), action.changes, legacyRules ? undefined : this.billState());
-      if (!priced.ok) throw refusal(priced.code, priced.reason, this.status, priced.details);
-      const at = new Date(Date.now()).toISOString();
-      const adjustments = priced.adjustments.map((adj) => ({ ...adj, actor: who, at }));
-      // Everything is computed (and formatted) before the state changes: nothing is ever half-applied.
-      const total = billTotal(this.state.total, [...this.state.adjustments, ...adjustments]);
-      const result = { status: this.status, balanceDue: balanceDue(total, this.state.transactions) };
-      // A keyed edit keeps its answer in the history, for a repeat after the order finished.
-      const answer = idempotency ? { answer: { status: result.status, balanceDue: formatMoney(result.balanceDue) } } : {};
-      const details = { action: 'editItems', total: formatMoney(total), ...keyed(idempotency), ...answer };
-      this.state.adjustments.push(...adjustments);
-      this.record({ kind: 'action', actor: who, reason: 'items edited', details });
-      return result;
-    }
-    const request = action.type === 'pay' ? action.payment : action.refund;
-    const repeat = findRepeat(this.state.transactions, request);
-    const transaction = repeat.kind === 'repeat' ? repeat.transaction : this.recordTransaction(request, who);
-    return { status: this.status, balanceDue: transaction.balanceDueAfter, transaction };
-  }
-
-  private recordTransaction(request: TransactionRequest, who: string): Transaction {
-    const paid = request.kind === 'refund' ? this.state.transactions.find((tx) => tx.id === request.refundOf) : undefined;
-    const transaction: Transaction = {
-      id: request.id,
-      kind: request.kind,
-      method: request.kind === 'payment' ? request.method : paid!.method,
-      amount: request.amount,
-      status: request.kind === 'payment' ? 'CAPTURED' : 'REFUNDED',
-      ...(request.kind === 'refund' ? { refundOf: request.refundOf } : {}),
-      ...(request.kind === 'payment' && request.details ? { details: request.details } : {}),
-      ...(request.kind === 'refund' && request.reason ? { details: { reason: request.reason } } : {}),
-      balanceDueAfter: balanceDue(this.total(), [...this.state.transactions, { kind: request.kind, amount: request.amount }]),
-      actor: who,
-      at: new Date(Date.now()).toISOString(),
-    };
-    // Formatted before the state changes: nothing is ever half-applied.
-    const entry = {
-      kind: 'payment' as const,
-      actor: who,
-      reason: `${request.kind} of ${formatMoney(request.amount)} by ${transaction.method}`,
-      details: { transactionId: request.id, balanceDue: formatMoney(transaction.balanceDueAfter) },
-    };
-    this.state.transactions.push(transaction);
-    this.record(entry);
-    return transaction;
-  }
-
-  private total() {
-    return billTotal(this.state.total, this.state.adjustments);
-  }
-
-  private lines() {
-    const quoted = this.state.subOrders.flatMap((sub) =>
-      sub.items.map((item) => ({ provider: sub.key, sku: item.sku, quantity: item.quantity, unitPrice: item.unitPrice ?? 0 })),
-    );
-    return billLines(quoted, this.state.adjustments);
-  }
-
-  private balanceDue() {
-    return balanceDue(this.total(), this.state.transactions);
-  }
-
-  private billState() {
-    const { captured, refunded } = ledgerOf(this.state.transactions);
-    return { total: this.total(), paid: captured - refunded, adjustments: this.state.adjustments.length };
   }
 
   /** The sub-order an event is about: the same provider and provider order id (ids are only unique per provider). */
@@ -733,9 +658,7 @@ class OrderProcess {
     if (this.state.outcome === 'COMPLETED') return;
     this.state.phase = 'closing';
     // What the customer paid goes back: one refund per payment, ids derived from the payment's.
-    for (const refund of compensatingRefunds(this.state.transactions)) {
-      this.recordTransaction({ kind: 'refund', ...refund, reason: this.state.outcomeReason }, actorName(SYSTEM));
-    }
+    this.ledger.refundEverything(this.state.outcomeReason, actorName(SYSTEM));
     // A FAILED sub-order may still be held by its provider (e.g. it refused an earlier cancel): ask again.
     const held = (sub: SubOrderState) => isLiveAtProvider(sub.status) || (this.v2 && sub.status === 'FAILED' && sub.providerOrderId !== undefined);
     await Promise.all(this.state.subOrders.filter(held).map((sub) => this.cancelAtProvider(sub, this.state.outcomeReason ?? 'order closed')));
@@ -842,11 +765,6 @@ class OrderProcess {
   }
 }
 
-/** Thrown by update validators; the API turns it into 409 (423 for `payment_due`) with the code and the current status. */
-function refusal(code: string, reason: string, status: OrderStatus, extra?: Record<string, unknown>): ApplicationFailure {
-  return ApplicationFailure.create({ type: REFUSAL_TYPE, message: reason, details: [{ ...extra, code, status }], nonRetryable: true });
-}
-
 /** State carried from a run that predates billing has none of its fields. */
 function withBillingDefaults(state: OrderState): OrderState {
   state.adjustments ??= [];
@@ -855,11 +773,6 @@ function withBillingDefaults(state: OrderState): OrderState {
   state.commands ??= [];
   state.idempotentActions ??= [];
   return state;
-}
-
-/** History details naming the Idempotency-Key an action was sent with (the API answers repeats of a finished order from them). */
-function keyed(idempotency: IdempotencyRef | undefined): Record<string, string> {
-  return idempotency ? { idempotencyKey: idempotency.key, fingerprint: idempotency.fingerprint } : {};
 }
 
 /** An order created offline by a device: its create command is that device's number 1 for the order. */
