@@ -40,6 +40,11 @@ async function main() {
       printTables(section.tables);
       tables.push(...section.tables);
     }
+  } catch (error) {
+    // Said before the stack stops: closing the Temporal connection can itself crash the
+    // process (a gRPC retry timer of an abandoned call fires on the closed channel).
+    process.stderr.write(`benchmark failed: ${(error as Error).stack ?? error}\n`);
+    throw error;
   } finally {
     await stack.stop();
   }
