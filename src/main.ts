@@ -86,7 +86,7 @@ const commands: Record<string, () => Promise<void>> = {
       metricsPort: config.WORKER_BUSINESS_METRICS_PORT,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
       tracing,
-      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_AFTER_SECONDS) },
+      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_AFTER_SECONDS, config.RECONCILE_GRACE_SECONDS) },
     });
     exitOnSignal(logger, async () => {
       await worker.stop();

@@ -82,7 +82,7 @@ export const stuckSchema = z.object({
     }),
 });
 
-/** An on-demand reconcile (POST /ops/reconcile) leaves orders younger than this alone: their workflow may still be starting. */
+/** The reconciler (scheduled and POST /ops/reconcile) leaves orders younger than this alone: their workflow may still be starting. */
 export const reconcileGraceSchema = z.object({
   RECONCILE_GRACE_SECONDS: z.coerce.number().min(0).default(60),
 });
@@ -215,6 +215,7 @@ export const workerConfigSchema = loggingSchema.extend({
   ...stuckSchema.shape,
   /** How often the reconciler schedule runs; 0 leaves the schedule alone (another deployment owns it). */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
+  ...reconcileGraceSchema.shape,
   ...accrualSchema.shape,
 });
 

@@ -29,7 +29,7 @@ export async function ensureReconcilerSchedule(
   }
 }
 
-/** The reconciler's policy: the stuck thresholds from configuration (STUCK_AFTER_SECONDS). */
-export function reconcilePolicy(stuckThresholds: StuckThresholds, graceSeconds = 60): ReconcilePolicy {
+/** The reconciler's policy, from configuration: STUCK_AFTER_SECONDS and RECONCILE_GRACE_SECONDS. */
+export function reconcilePolicy(stuckThresholds: StuckThresholds, graceSeconds: number): ReconcilePolicy {
   return { stuckThresholds, graceSeconds };
 }

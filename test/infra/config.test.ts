@@ -90,9 +90,12 @@ describe('configuration (zod, at start-up)', () => {
     }
   });
 
-  it('lets an on-demand reconcile judge new orders at once with RECONCILE_GRACE_SECONDS=0 (default 60)', () => {
+  it('lets the reconciler judge new orders at once with RECONCILE_GRACE_SECONDS=0 (default 60), on demand and on its schedule', () => {
     assert.equal(apiOptionsFromConfig(parseConfig(apiConfigSchema, valid)).reconcileGraceSeconds, 60);
     assert.equal(apiOptionsFromConfig(parseConfig(devConfigSchema, { RECONCILE_GRACE_SECONDS: '0' })).reconcileGraceSeconds, 0);
+    assert.equal(parseConfig(workerConfigSchema, { ...valid, RECONCILE_GRACE_SECONDS: '0' }).RECONCILE_GRACE_SECONDS, 0);
+    assert.equal(parseConfig(workerConfigSchema, valid).RECONCILE_GRACE_SECONDS, 60);
+    assert.throws(() => parseConfig(workerConfigSchema, { ...valid, RECONCILE_GRACE_SECONDS: '-1' }), /RECONCILE_GRACE_SECONDS/);
   });
 
   it('treats empty variables as unset', () => {
