@@ -13,6 +13,9 @@ export const readModel = proxyLocalActivities<Pick<OrderActivities, 'projectOrde
   retry: { initialInterval: '200 milliseconds', maximumInterval: '30 seconds' },
 });
 
+/** How long a provider's quote is retried (5xx, timeouts) before the order fails. */
+const QUOTE_BUDGET = '5 minutes';
+
 /** The least time a placement is retried for, whatever the provider's acceptance SLA. */
 const MIN_PLACEMENT_BUDGET_MS = 10_000;
 
@@ -23,8 +26,11 @@ const MIN_PLACEMENT_BUDGET_MS = 10_000;
 export function providerCallsFor({ callTimeoutMs, acceptSlaMs }: { callTimeoutMs: number; acceptSlaMs: number }) {
   const startToCloseTimeout = callTimeoutMs + 2_000;
   const backoff = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
-  // A provider that cannot quote within two minutes fails the order; a brief outage does not.
-  const quoting = proxyActivities<ProviderActivities>({ startToCloseTimeout, scheduleToCloseTimeout: '2 minutes', retry: backoff });
+  // A provider that cannot quote within the budget fails the order; a brief outage does not. The
+  // budget also runs while an attempt waits in our own task queue: two minutes were eaten by a
+  // backlog of 300 orders (attempts 10–20 s apart) and failed an order at a 30 % error rate.
+  // Meanwhile the order shows as stuck (RECEIVED, 2 min) to operators.
+  const quoting = proxyActivities<ProviderActivities>({ startToCloseTimeout, scheduleToCloseTimeout: QUOTE_BUDGET, retry: backoff });
   // A provider has its acceptance SLA to take a sub-order, so 5xx and timeouts are retried that long
   // (same idempotency key) before the sub-order fails over; a fixed few attempts gave up in seconds.
   const placing = proxyActivities<ProviderActivities>({
