@@ -69,7 +69,6 @@ export async function writeProjection(
       details: (entry.details as object | undefined) ?? undefined,
     }));
     const rows = await writeKeyedRows(newest, historyRows, (row: { seq: number }) => String(row.seq), {
-      existing: async (keys) => (await tx.orderHistory.findMany({ where: { orderId, seq: { in: keys.map(Number) } }, select: { seq: true } })).map((r) => String(r.seq)),
       remove: (keys) => tx.orderHistory.deleteMany({ where: { orderId, seq: { in: keys.map(Number) } } }),
       create: (data) => tx.orderHistory.createManyAndReturn({ data, skipDuplicates: true }),
     });
@@ -87,7 +86,6 @@ export async function writeProjection(
       recordedAt: new Date(t.at),
     }));
     const payments = await writeKeyedRows(newest, paymentRows, (row: { transactionId: string }) => row.transactionId, {
-      existing: async (keys) => (await tx.payment.findMany({ where: { orderId, transactionId: { in: keys } }, select: { transactionId: true } })).map((r) => r.transactionId),
       remove: (keys) => tx.payment.deleteMany({ where: { orderId, transactionId: { in: keys } } }),
       create: (data) => tx.payment.createManyAndReturn({ data, skipDuplicates: true }),
     });
@@ -104,7 +102,6 @@ export async function writeProjection(
     const commandKey = (row: { deviceId: string; commandId: string }) => JSON.stringify([row.deviceId, row.commandId]);
     const commandsMatching = (keys: string[]) => ({ orderId, OR: keys.map((key) => JSON.parse(key) as [string, string]).map(([deviceId, commandId]) => ({ deviceId, commandId })) });
     await writeKeyedRows(newest, commandRows, commandKey, {
-      existing: async (keys) => (await tx.orderCommand.findMany({ where: commandsMatching(keys), select: { deviceId: true, commandId: true } })).map(commandKey),
       remove: (keys) => tx.orderCommand.deleteMany({ where: commandsMatching(keys) }),
       create: (data) => tx.orderCommand.createManyAndReturn({ data, skipDuplicates: true }),
     });
@@ -118,20 +115,23 @@ export async function writeProjection(
 /**
  * Writes rows keyed within the order. The newest projection replaces rows with the same keys
  * (delete, then insert); an older one only inserts missing ones. Returns the rows that did not
- * exist before, so metrics count each row once however often it is written.
+ * exist before, so metrics count each row once however often it is written. The usual case —
+ * every row new — is one insert; only keys that already existed are looked at again.
  */
 async function writeKeyedRows<Keyed, Row extends Keyed, Created extends Keyed>(
   newest: boolean,
   rows: Row[],
   key: (row: Keyed) => string,
-  table: { existing(keys: string[]): Promise<string[]>; remove(keys: string[]): Promise<unknown>; create(rows: Row[]): Promise<Created[]> },
+  table: { remove(keys: string[]): Promise<unknown>; create(rows: Row[]): Promise<Created[]> },
 ): Promise<Created[]> {
   if (rows.length === 0) return [];
-  const keys = rows.map(key);
-  const before = new Set(await table.existing(keys));
-  if (newest && before.size > 0) await table.remove([...before]);
   const created = await table.create(rows);
-  return created.filter((row) => !before.has(key(row)));
+  if (!newest || created.length === rows.length) return created;
+  const inserted = new Set(created.map(key));
+  const existed = rows.filter((row) => !inserted.has(key(row)));
+  await table.remove(existed.map(key));
+  await table.create(existed);
+  return created;
 }
 
 function recordTransition(metrics: Metrics, row: { fromStatus: string | null; toStatus: string | null; details: unknown }): void {
