@@ -10,7 +10,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createPool, parseDatabaseUrl } from './database';
+import type { PoolClient } from 'pg';
+import { createPool, parseDatabaseUrl, withConnection } from './database';
 import { projectRoot } from './project';
 
 // Arbitrary constant shared by every migrator of this service (same value as Prisma's own lock key).
@@ -38,7 +39,14 @@ export function readMigrations(dir = path.join(projectRoot(), 'prisma', 'migrati
 export async function migrate(databaseUrl: string, migrations = readMigrations()): Promise<string[]> {
   const { schema } = parseDatabaseUrl(databaseUrl);
   const pool = createPool(databaseUrl, 1);
-  const client = await pool.connect();
+  try {
+    return await withConnection(pool, (client) => applyMigrations(client, schema, migrations));
+  } finally {
+    await pool.end();
+  }
+}
+
+async function applyMigrations(client: PoolClient, schema: string, migrations: Migration[]): Promise<string[]> {
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -80,7 +88,7 @@ export async function migrate(databaseUrl: string, migrations = readMigrations()
         );
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK');
+        await client.query('ROLLBACK').catch(() => {}); // the connection may be what failed
         throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`);
       }
       applied.push(migration.name);
@@ -88,7 +96,5 @@ export async function migrate(databaseUrl: string, migrations = readMigrations()
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
-    client.release();
-    await pool.end();
   }
 }

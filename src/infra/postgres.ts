@@ -64,6 +64,8 @@ async function loadEmbeddedPostgres() {
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
+  // A socket that dies (the server stopped by a Ctrl-C) fails the query below; unheard, pg's 'error' would kill the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

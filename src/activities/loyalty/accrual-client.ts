@@ -23,6 +23,7 @@ import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
 import { sameOrderNumber } from '../../domain/loyalty/luhn';
 import { toCents } from '../../domain/loyalty/money';
+import { withConnection } from '../../infra/database';
 import type { Metrics } from '../../infra/metrics';
 import { parseRetryAfter } from '../../domain/loyalty/retry-after';
 import { ACCRUAL_STATUSES, type AccrualAnswer } from '../../domain/loyalty/status';
@@ -146,47 +147,47 @@ async function withGate<T>(
   send: (closeGate: (pauseMs: number) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const { address, requestTimeoutMs } = options;
-  const client = await pool.connect();
-  let finished = false;
-  try {
-    await client.query('BEGIN');
-    // Waiting longer than a few requests' worth means the accrual system is slow: retry later.
-    await client.query(`SET LOCAL lock_timeout = ${Math.ceil(requestTimeoutMs * 3)}`);
-    const waitMs = await lockGate(client, options);
-    if (waitMs > 0) {
-      await client.query('COMMIT');
-      finished = true;
-      throw ApplicationFailure.create({
-        type: GATE_CLOSED,
-        message: `accrual requests paused for ${waitMs} ms`,
-        nextRetryDelay: waitMs,
-        category: ApplicationFailureCategory.BENIGN,
-      });
-    }
-    // Committed on another connection before the request leaves: it outlives this worker.
-    const requestId = randomUUID();
-    await pool.query('INSERT INTO loyalty_accrual_requests (request_id, accrual_address) VALUES ($1, $2)', [requestId, address]);
+  return withConnection(pool, async (client) => {
+    let finished = false;
     try {
-      return await send(async (pauseMs) => {
-        // +1 ms: resume_at is stored with millisecond precision; never round the pause down.
-        await client.query(
-          `UPDATE loyalty_accrual_gate SET resume_at = GREATEST(resume_at, clock_timestamp() + ($2::int + 1) * interval '1 millisecond'),
-             last_pause_ms = $2::int
-           WHERE accrual_address = $1`,
-          [address, Math.ceil(pauseMs)],
-        );
-      });
+      await client.query('BEGIN');
+      // Waiting longer than a few requests' worth means the accrual system is slow: retry later.
+      await client.query(`SET LOCAL lock_timeout = ${Math.ceil(requestTimeoutMs * 3)}`);
+      const waitMs = await lockGate(client, options);
+      if (waitMs > 0) {
+        await client.query('COMMIT');
+        finished = true;
+        throw ApplicationFailure.create({
+          type: GATE_CLOSED,
+          message: `accrual requests paused for ${waitMs} ms`,
+          nextRetryDelay: waitMs,
+          category: ApplicationFailureCategory.BENIGN,
+        });
+      }
+      // Committed on another connection before the request leaves: it outlives this worker.
+      const requestId = randomUUID();
+      await pool.query('INSERT INTO loyalty_accrual_requests (request_id, accrual_address) VALUES ($1, $2)', [requestId, address]);
+      try {
+        return await send(async (pauseMs) => {
+          // +1 ms: resume_at is stored with millisecond precision; never round the pause down.
+          await client.query(
+            `UPDATE loyalty_accrual_gate SET resume_at = GREATEST(resume_at, clock_timestamp() + ($2::int + 1) * interval '1 millisecond'),
+               last_pause_ms = $2::int
+             WHERE accrual_address = $1`,
+            [address, Math.ceil(pauseMs)],
+          );
+        });
+      } finally {
+        // Removed in the transaction that records the outcome: both commit, or neither.
+        await client.query('DELETE FROM loyalty_accrual_requests WHERE request_id = $1', [requestId]);
+        await client.query('COMMIT');
+        finished = true;
+      }
     } finally {
-      // Removed in the transaction that records the outcome: both commit, or neither.
-      await client.query('DELETE FROM loyalty_accrual_requests WHERE request_id = $1', [requestId]);
-      await client.query('COMMIT');
-      finished = true;
+      // On any failure commit what we wrote: a closed gate must stick.
+      if (!finished) await client.query('COMMIT').catch(() => {});
     }
-  } finally {
-    // On any failure commit what we wrote (a closed gate must stick), then release.
-    if (!finished) await client.query('COMMIT').catch(() => {});
-    client.release();
-  }
+  });
 }
 
 /**
