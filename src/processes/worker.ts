@@ -94,7 +94,16 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Runnin
       }),
     );
     if (options.accrualWorker && pool) {
-      workers.push(await createAccrualWorker({ connection, namespace: options.namespace, options: options.accrualWorker, pool, metrics }));
+      const accrualWorker = await createAccrualWorker({
+        connection,
+        namespace: options.namespace,
+        options: options.accrualWorker,
+        pool,
+        metrics,
+        logger: options.logger,
+        ...(options.tracing ? { tracing: options.tracing } : {}),
+      });
+      workers.push(accrualWorker);
     }
     if (options.reconciler && options.reconciler.everySeconds > 0) {
       await ensureReconcilerSchedule(temporal, { ...options.reconciler, taskQueue: options.taskQueue });

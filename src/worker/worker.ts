@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type BundleOptions, type WorkerOptions } from
 import type { Pool } from 'pg';
 import { createAccrualActivities, createActivities, type ActivityDeps } from '../activities';
 import type { AccrualWorkerOptions } from '../config';
+import { createHttpClient } from '../infra/http-client';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
 import { discardWorkflowSpans, type Tracing } from '../infra/tracing';
@@ -73,8 +74,12 @@ export interface AccrualWorkerCreateOptions {
   namespace: string;
   options: AccrualWorkerOptions;
   pool: Pool;
-  /** Where the accrual polls are counted. */
-  metrics?: Metrics;
+  /** Where the accrual polls and the request latency are counted. */
+  metrics: Metrics;
+  /** Every request to the accrual system gets an outbound log line. */
+  logger: Logger;
+  /** Tracing on: activity spans, and the request's client span in the same trace. */
+  tracing?: Tracing;
 }
 
 /**
@@ -82,7 +87,7 @@ export interface AccrualWorkerCreateOptions {
  * `maxTaskQueueActivitiesPerSecond` is enforced by the Temporal server across every
  * worker of the queue, so the steady request rate stays under the accrual system's limit.
  */
-export async function createAccrualWorker({ connection, namespace, options, pool, metrics }: AccrualWorkerCreateOptions): Promise<Worker> {
+export async function createAccrualWorker({ connection, namespace, options, pool, metrics, logger, tracing }: AccrualWorkerCreateOptions): Promise<Worker> {
   // Named in Temporal and in the User-Agent of its requests, so an accrual system's logs show who asked.
   const identity = `${process.pid}@${os.hostname()}/accrual-${randomUUID().slice(0, 8)}`;
   return Worker.create({
@@ -90,7 +95,15 @@ export async function createAccrualWorker({ connection, namespace, options, pool
     namespace,
     identity,
     taskQueue: options.taskQueue,
-    activities: createAccrualActivities({ pool, options: options.client, identity, ...(metrics ? { metrics } : {}) }),
+    activities: createAccrualActivities({
+      pool,
+      options: options.client,
+      identity,
+      metrics,
+      // The activity sets each request's timeout itself (ACCRUAL_REQUEST_TIMEOUT_MS).
+      http: createHttpClient({ target: 'accrual', logger, metrics }),
+    }),
+    interceptors: { ...tracing?.workerOptions.interceptors },
     maxTaskQueueActivitiesPerSecond: options.maxRequestsPerSecond,
     // Requests are sent one at a time under the gate's lock; a few slots keep the queue moving. Fewer
     // slots than the pool has connections: the lock holder needs a second one for its in-flight record.

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { sameOrderNumber } from '../../domain/loyalty/luhn';
 import { toCents } from '../../domain/loyalty/money';
 import { withConnection } from '../../infra/database';
+import type { HttpClient } from '../../infra/http-client';
 import type { Metrics } from '../../infra/metrics';
 import { parseRetryAfter } from '../../domain/loyalty/retry-after';
 import { ACCRUAL_STATUSES, type AccrualAnswer } from '../../domain/loyalty/status';
@@ -61,9 +62,11 @@ export interface AccrualActivityDeps {
   identity?: string;
   /** Where polls are counted (`accrual_polls_total`, `accrual_rate_limited_total`); not counted when absent. */
   metrics?: Metrics;
+  /** How requests are sent: the workers' logged, measured and traced client (src/infra/http-client.ts); plain fetch when absent. */
+  http?: HttpClient;
 }
 
-export function createAccrualActivities({ pool, options, identity = 'unnamed', metrics }: AccrualActivityDeps) {
+export function createAccrualActivities({ pool, options, identity = 'unnamed', metrics, http = fetch }: AccrualActivityDeps) {
   const { address } = options;
   const headers = { 'user-agent': `durable-orders-accrual (${identity})` };
   const orderUrl = (number: string) => `${address}/api/orders/${encodeURIComponent(number)}`;
@@ -75,7 +78,7 @@ export function createAccrualActivities({ pool, options, identity = 'unnamed', m
         let response: Response;
         let text: string;
         try {
-          response = await fetch(orderUrl(number), { headers, signal: AbortSignal.timeout(options.requestTimeoutMs) });
+          response = await http(orderUrl(number), { headers, signal: AbortSignal.timeout(options.requestTimeoutMs) });
           text = await response.text();
         } catch (error) {
           counted('error');
