@@ -1,17 +1,26 @@
 /**
  * Graceful shutdown for process entry points: on the first SIGINT/SIGTERM run the
- * cleanup (finish in-flight work, stop children), then exit; a second signal exits at once.
+ * cleanup (finish in-flight work, stop children), then exit; a second signal, a second or
+ * more later, exits at once.
  */
 import type { Logger } from './logger';
 
+/**
+ * One Ctrl-C can arrive more than once: the terminal signals the whole foreground process
+ * group, and npm and tsx each pass it on to their child as well. Signals this close to the
+ * first are that one Ctrl-C, not an operator insisting, and must not cut the orderly stop short.
+ */
+export const REPEATED_SIGNAL_WINDOW_MS = 1000;
+
 export function exitOnSignal(logger: Logger, cleanup: () => Promise<void>): void {
-  let stopping = false;
+  let firstSignalAt: number | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (firstSignalAt !== undefined) {
+      if (performance.now() - firstSignalAt < REPEATED_SIGNAL_WINDOW_MS) return;
       logger.warn({ signal }, 'second signal: exiting immediately');
       process.exit(130);
     }
-    stopping = true;
+    firstSignalAt = performance.now();
     logger.info({ signal }, 'shutting down');
     cleanup().then(
       () => process.exit(0),

@@ -49,6 +49,11 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const child = spawn(options.binary, devServerArgs(options), { stdio: ['ignore', log, log] });
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  // Last resort when this process exits without stopping the server (a second Ctrl-C, a crash):
+  // an 'exit' handler cannot wait, but a signal is enough for the CLI to stop instead of being orphaned.
+  const stopOnExit = () => child.kill('SIGINT');
+  process.once('exit', stopOnExit);
+  void exitedPromise.then(() => process.removeListener('exit', stopOnExit));
   const address = `127.0.0.1:${options.port}`;
 
   const stop = async () => {

@@ -1,8 +1,22 @@
 /** Spawning the project's own executables in tests, and checking nothing outlives them. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { freePort } from '../../src/infra/ports';
 
 export const ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * The environment of an `npm start` of its own: `dataDir`, free ports for everything it listens on,
+ * and none of the outer environment's cluster or database (it starts its own).
+ */
+export async function sandboxEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  for (const name of ['API_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT', 'SIMULATOR_PORT', 'ACCRUAL_SIMULATOR_PORT', 'WORKER_METRICS_PORT']) {
+    env[name] = String(await freePort());
+  }
+  for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'ACCRUAL_SYSTEM_ADDRESS', 'PROVIDERS', 'OTEL_EXPORTER_OTLP_ENDPOINT']) delete env[name];
+  return env;
+}
 
 export interface Spawned {
   child: ChildProcess;

@@ -10,9 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
-import { freePort } from '../../src/infra/ports';
 import { eventually, request } from '../harness/http';
-import { descendants, isAlive, spawnProject, watchDescendants } from '../harness/processes';
+import { descendants, isAlive, sandboxEnv, spawnProject, watchDescendants } from '../harness/processes';
 
 describe('npm start (the all-in-one sandbox)', function () {
   this.timeout(180_000);
@@ -22,19 +21,7 @@ describe('npm start (the all-in-one sandbox)', function () {
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-sandbox-'));
     fs.chmodSync(dataDir, 0o755);
-    env = {
-      ...process.env,
-      DATA_DIR: dataDir,
-      API_PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      EMBEDDED_POSTGRES_PORT: String(await freePort()),
-      SIMULATOR_PORT: String(await freePort()),
-      WORKER_METRICS_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-    };
-    delete env.TEMPORAL_ADDRESS;
-    delete env.DATABASE_URL;
+    env = await sandboxEnv(dataDir);
   });
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
