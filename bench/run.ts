@@ -24,6 +24,9 @@ const SECTION_RUNNERS: Record<Section, (stack: BenchStack, settings: BenchSettin
   accrual: benchAccrual,
 };
 
+/** A section's error, once printed before the stack stopped: not printed a second time on exit. */
+let reported: unknown;
+
 async function main() {
   const settings = benchSettings();
   const started = new Date();
@@ -44,6 +47,7 @@ async function main() {
     // Said before the stack stops: closing the Temporal connection can itself crash the
     // process (a gRPC retry timer of an abandoned call fires on the closed channel).
     process.stderr.write(`benchmark failed: ${(error as Error).stack ?? error}\n`);
+    reported = error;
     throw error;
   } finally {
     await stack.stop();
@@ -63,7 +67,7 @@ async function main() {
 main().then(
   () => process.exit(0),
   (error) => {
-    process.stderr.write(`${error.stack ?? error}\n`);
+    if (error !== reported) process.stderr.write(`${error.stack ?? error}\n`);
     process.exit(1);
   },
 );
