@@ -1,16 +1,31 @@
 import net from 'node:net';
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it), kept from the next
+ * programs that ask the OS for any free port. Linux soon hands a just-closed port out again
+ * to the next bind(0) — another program's, such as the Temporal CLI choosing its internal ports
+ * while our PostgreSQL is still starting on this one. A connection closed from the listening side
+ * first leaves the port in TIME_WAIT (60 s on Linux), during which bind(0) passes it over while
+ * an explicit listen on it still works (SO_REUSEADDR). The Temporal CLI reserves its ports the same way.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+  const server = net.createServer((socket) => socket.end());
+  server.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
   });
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    await new Promise<void>((resolve) => {
+      const client = net.connect({ host: '127.0.0.1', port });
+      client.once('close', () => resolve());
+      client.once('error', () => resolve()); // the reservation is a courtesy; the port is free either way
+    });
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return port;
 }
 
 /** Resolves once something accepts TCP connections on host:port, or rejects after `timeoutMs`. */

@@ -46,6 +46,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
   if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  const logStart = typeof log === 'number' ? fs.fstatSync(log).size : 0; // earlier runs' lines are not this one's
   const child = spawn(options.binary, devServerArgs(options), { stdio: ['ignore', log, log] });
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
@@ -70,7 +71,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       waitUntilServing(address, options.namespace),
       exitedPromise.then(() => {
         throw new Error(`temporal dev server exited during start-up (code ${child.exitCode})` +
-          (options.logFile ? `; see ${options.logFile}` : ''));
+          (options.logFile ? `: ${lastErrorLine(options.logFile, logStart) ?? 'no error logged'}; see ${options.logFile}` : ''));
       }),
     ]);
   } catch (error) {
@@ -81,6 +82,13 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   }
   const uiUrl = options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`;
   return { address, uiUrl, process: child, stop };
+}
+
+/** The message of the last `level=ERROR` line this run wrote (why it stopped, e.g. a port in use), if any. */
+function lastErrorLine(logFile: string, from: number): string | undefined {
+  const lines = fs.readFileSync(logFile).subarray(from).toString('utf8').split('\n');
+  const line = lines.findLast((candidate) => candidate.includes('level=ERROR'));
+  return line?.match(/msg="((?:[^"\\]|\\.)*)"/)?.[1] ?? line;
 }
 
 async function waitUntilServing(address: string, namespace: string): Promise<void> {

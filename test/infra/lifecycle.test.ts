@@ -1,12 +1,18 @@
 /**
  * Stopping on signals, with real processes: one Ctrl-C delivered several times (terminal, npm
  * and tsx each pass it on) stops in order; a later second one exits at once, and even then the
- * Temporal dev server a process started does not outlive it.
+ * Temporal dev server a process started does not outlive it; a dev server that cannot start says why.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { REPEATED_SIGNAL_WINDOW_MS } from '../../src/infra/lifecycle';
+import { freePort } from '../../src/infra/ports';
+import { resolveTemporalCli } from '../../src/infra/temporal-cli';
+import { startTemporalDevServer } from '../../src/infra/temporal-dev-server';
 import { eventually } from '../harness/http';
 import { isAlive } from '../harness/processes';
 
@@ -51,5 +57,30 @@ describe('stopping on signals', function () {
     const [, pid] = await fixture.printed(/^(\d+)$/m);
     assert.equal(await fixture.exited, 3, fixture.output());
     await eventually(async () => (isAlive(Number(pid)) ? undefined : true), 15_000, 'the Temporal dev server to stop');
+  });
+
+  it('says why the Temporal dev server could not start (its own error line), not only where its log is', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-devserver-'));
+    const logFile = path.join(dir, 'temporal-server.log');
+    fs.writeFileSync(logFile, 'time=earlier level=ERROR msg="a failure of an earlier run"\n');
+    try {
+      const start = startTemporalDevServer({
+        binary: (await resolveTemporalCli()).path,
+        port: await freePort(),
+        uiPort: (taken.address() as net.AddressInfo).port,
+        logFile,
+        namespace: 'default',
+      });
+      await assert.rejects(start, (error: Error) => {
+        assert.match(error.message, /exited during start-up \(code 1\): .*address already in use; see /);
+        assert.doesNotMatch(error.message, /earlier run/);
+        return true;
+      });
+    } finally {
+      taken.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
