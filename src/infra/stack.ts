@@ -76,6 +76,9 @@ async function startTemporal(options: InfrastructureOptions) {
     logFile: path.join(options.dataDir, 'temporal-server.log'),
     namespace: options.namespace,
   });
+  if (server.setAside) {
+    logger.warn({ setAside: server.setAside }, "the Temporal database never finished its first start (the server was stopped within it); set it aside and started a fresh one");
+  }
   logger.info({ address: server.address, ms: Date.now() - started }, 'Temporal dev server ready');
   return server;
 }

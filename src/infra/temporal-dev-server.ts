@@ -22,6 +22,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | undefined;
   process: ChildProcess;
+  /** Where a database file that never finished its first start was moved (see prepareDbFile). */
+  setAside?: string;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
 }
 
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
-  if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const firstStart = options.dbFile ? prepareDbFile(options.dbFile) : undefined;
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   const logStart = typeof log === 'number' ? fs.fstatSync(log).size : 0; // earlier runs' lines are not this one's
   const child = spawn(options.binary, devServerArgs(options), { stdio: ['ignore', log, log] });
@@ -80,8 +82,36 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   } finally {
     if (typeof log === 'number') fs.closeSync(log);
   }
+  firstStart?.completed();
   const uiUrl = options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`;
-  return { address, uiUrl, process: child, stop };
+  return { address, uiUrl, process: child, stop, ...(firstStart?.setAside ? { setAside: firstStart.setAside } : {}) };
+}
+
+/**
+ * The dev server creates its SQLite schema on its first start on a new file, and killed in those
+ * first ~100 ms it leaves half a schema that fails every later start ("no such table"). So a
+ * marker next to the file stands for a first start under way, removed once the server serves.
+ * Found at the next start, it means the file never finished its first start — nothing can be in
+ * it, as nothing uses the server before it is ready — and the file is set aside for a fresh one.
+ * A file without the marker (any finished first start, and data folders older than the marker)
+ * is never touched.
+ */
+function prepareDbFile(dbFile: string): { setAside?: string; completed(): void } {
+  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+  const marker = `${dbFile}.first-start`;
+  let setAside: string | undefined;
+  if (fs.existsSync(marker) && fs.existsSync(dbFile)) {
+    setAside = `${dbFile}.incomplete-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    // With its journal files: SQLite would otherwise replay them into the new file.
+    for (const suffix of ['', '-journal', '-wal', '-shm']) {
+      if (fs.existsSync(dbFile + suffix)) fs.renameSync(dbFile + suffix, setAside + suffix);
+    }
+  }
+  if (!fs.existsSync(dbFile)) fs.writeFileSync(marker, `first start of ${path.basename(dbFile)} under way since ${new Date().toISOString()}\n`);
+  return {
+    ...(setAside ? { setAside } : {}),
+    completed: () => fs.rmSync(marker, { force: true }),
+  };
 }
 
 /** The message of the last `level=ERROR` line this run wrote (why it stopped, e.g. a port in use), if any. */

@@ -1,7 +1,8 @@
 /**
  * Stopping on signals, with real processes: one Ctrl-C delivered several times (terminal, npm
  * and tsx each pass it on) stops in order; a later second one exits at once, and even then the
- * Temporal dev server a process started does not outlive it; a dev server that cannot start says why.
+ * Temporal dev server a process started does not outlive it; a dev server that cannot start says why,
+ * and one stopped within its first start does not break the next.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -82,5 +83,38 @@ describe('stopping on signals', function () {
       taken.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('a Temporal database file', () => {
+    let dir: string;
+    let dbFile: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-orders-devserver-'));
+      dbFile = path.join(dir, 'temporal.db');
+      fs.writeFileSync(dbFile, 'not a database: what a first start killed within its schema set-up leaves unusable');
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const start = async () =>
+      startTemporalDevServer({ binary: (await resolveTemporalCli()).path, port: await freePort(), dbFile, logFile: path.join(dir, 'server.log'), namespace: 'default' });
+
+    it('that never finished its first start is set aside, and the server starts on a fresh one', async () => {
+      fs.writeFileSync(`${dbFile}.first-start`, 'left by a first start that never completed');
+      const server = await start();
+      try {
+        assert.ok(server.setAside, 'says where the incomplete file went');
+        assert.match(fs.readFileSync(server.setAside, 'utf8'), /^not a database/);
+        assert.ok(!fs.existsSync(`${dbFile}.first-start`), 'the fresh file finished its first start');
+      } finally {
+        await server.stop();
+      }
+      const again = await start(); // an ordinary restart on the file just made
+      await again.stop();
+      assert.equal(again.setAside, undefined);
+    });
+
+    it('that finished its first start is never touched, even when the server cannot use it', async () => {
+      await assert.rejects(start(), /file is not a database/);
+      assert.match(fs.readFileSync(dbFile, 'utf8'), /^not a database/);
+    });
   });
 });
