@@ -11,16 +11,26 @@ import { parseDatabaseUrl } from './database-url';
 export { PrismaClient };
 export { DEFAULT_SCHEMA, parseDatabaseUrl, type DatabaseTarget } from './database-url';
 
+/**
+ * A pool whose connections never take the process down when the server goes away. pg emits
+ * 'error' on a connection whose server ends it (a restart, a Ctrl-C stopping PostgreSQL), and an
+ * 'error' nobody listens to kills the process: an idle connection's reaches the pool (a
+ * listener here; callers may add one that logs), a busy one's fails its query as well, so its
+ * own listener needs to do nothing — the pool discards the dead connection on release. The
+ * listener is attached when the connection is made: a checked-out one has none of the pool's, and
+ * its server's goodbye can arrive in the same packet as the reply that completed the checkout.
+ */
 export function createPool(databaseUrl: string, max = 10): Pool {
   const { connectionString, schema } = parseDatabaseUrl(databaseUrl);
-  return new Pool({ connectionString, max, options: `-c search_path=${schema}` });
+  const pool = new Pool({ connectionString, max, options: `-c search_path=${schema}` });
+  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('error', () => {});
+  return pool;
 }
 
 /**
- * Runs `use` on a connection of its own. pg emits 'error' on a checked-out connection whose
- * socket dies (a database restart, a Ctrl-C during start-up), and an 'error' nobody listens to
- * kills the process; here the running query fails instead, and the dead connection is discarded
- * rather than returned to the pool.
+ * Runs `use` on a connection of its own, discarding the connection afterwards, rather than
+ * returning it to the pool, if its socket died meanwhile (see createPool).
  */
 export async function withConnection<T>(pool: Pool, use: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
