@@ -28,22 +28,13 @@ export function createPool(databaseUrl: string, max = 10): Pool {
   return pool;
 }
 
-/**
- * Runs `use` on a connection of its own, discarding the connection afterwards, rather than
- * returning it to the pool, if its socket died meanwhile (see createPool).
- */
+/** Runs `use` on a connection of its own, always released (a dead one the pool then discards, see createPool). */
 export async function withConnection<T>(pool: Pool, use: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  let lost: Error | undefined;
-  const onError = (error: Error) => {
-    lost = error;
-  };
-  client.on('error', onError);
   try {
     return await use(client);
   } finally {
-    client.removeListener('error', onError);
-    client.release(lost);
+    client.release();
   }
 }
 

@@ -13,7 +13,7 @@ describe('database connections whose server goes away', () => {
   beforeEach(() => (pool = createPool(testEnv().databaseUrl, 2)));
   afterEach(() => pool.end());
 
-  it('fail the running query instead of crashing the process, and withConnection discards the connection', async () => {
+  it('fail the running query instead of crashing the process, and the dead connection is discarded', async () => {
     await assert.rejects(
       withConnection(pool, async (client) => {
         const running = client.query('SELECT pg_sleep(10)');
