@@ -19,7 +19,7 @@ import {
   workerConfigSchema,
 } from './config';
 import { loadProviderRegistry } from './config/providers';
-import { reconcilePolicy } from './worker/schedules';
+import { reconcilerSchedule } from './worker/schedules';
 import { Cleanup, exitOnSignal } from './infra/lifecycle';
 import { createLogger } from './infra/logger';
 import { migrate } from './infra/migrate';
@@ -86,7 +86,7 @@ const commands: Record<string, () => Promise<void>> = {
       metricsPort: config.WORKER_BUSINESS_METRICS_PORT,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
       tracing,
-      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_AFTER_SECONDS, config.RECONCILE_GRACE_SECONDS) },
+      reconciler: reconcilerSchedule(config),
     });
     exitOnSignal(logger, async () => {
       await worker.stop();

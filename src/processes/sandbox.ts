@@ -16,7 +16,7 @@ import { connectClient, ensureSearchAttributes, installTemporalRuntime } from '.
 import { sandboxProviders } from '../simulators/providers/sandbox-providers';
 import { ProviderSimulator } from '../simulators/providers/server';
 import { startTracing } from '../infra/tracing';
-import { reconcilePolicy } from '../worker/schedules';
+import { reconcilerSchedule } from '../worker/schedules';
 import { apiOptionsFromConfig, startApi } from './api';
 import { accrualSystemOrSimulator, startAllInOneInfrastructure, startSupervisedWorker } from './all-in-one';
 
@@ -114,7 +114,7 @@ async function startSandbox(config: DevConfig, logger: Logger, startup: Startup,
       callbackBaseUrl: apiUrl,
       quoteCacheTtlMs: config.QUOTE_CACHE_TTL_SECONDS * 1000,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
-      reconciler: { everySeconds: config.RECONCILE_INTERVAL_SECONDS, policy: reconcilePolicy(config.STUCK_AFTER_SECONDS, config.RECONCILE_GRACE_SECONDS) },
+      reconciler: reconcilerSchedule(config),
     },
     config,
     accrual.address,

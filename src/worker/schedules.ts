@@ -29,7 +29,14 @@ export async function ensureReconcilerSchedule(
   }
 }
 
-/** The reconciler's policy, from configuration: STUCK_AFTER_SECONDS and RECONCILE_GRACE_SECONDS. */
-export function reconcilePolicy(stuckThresholds: StuckThresholds, graceSeconds: number): ReconcilePolicy {
-  return { stuckThresholds, graceSeconds };
+/** The reconciler's schedule, from configuration: RECONCILE_INTERVAL_SECONDS, STUCK_AFTER_SECONDS, RECONCILE_GRACE_SECONDS. */
+export function reconcilerSchedule(config: {
+  RECONCILE_INTERVAL_SECONDS: number;
+  STUCK_AFTER_SECONDS: StuckThresholds;
+  RECONCILE_GRACE_SECONDS: number;
+}): { everySeconds: number; policy: ReconcilePolicy } {
+  return {
+    everySeconds: config.RECONCILE_INTERVAL_SECONDS,
+    policy: { stuckThresholds: config.STUCK_AFTER_SECONDS, graceSeconds: config.RECONCILE_GRACE_SECONDS },
+  };
 }
