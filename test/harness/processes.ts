@@ -27,7 +27,12 @@ export interface Spawned {
 }
 
 export function spawnProject(args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts'), ...args], {
+  return spawnScript(path.join(ROOT, 'src', 'main.ts'), args, env);
+}
+
+/** Any TypeScript file of the project (an entry point, a test fixture) as its own Node.js process. */
+export function spawnScript(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,11 +46,14 @@ export function spawnProject(args: string[], env: NodeJS.ProcessEnv): Spawned {
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      listeners.forEach((listener) => listener());
-      resolve({ code, signal });
-    }),
+    child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // 'close', not 'exit': what a process printed just before exiting may still be on its way.
+  let closed = false;
+  child.once('close', () => {
+    closed = true;
+    listeners.forEach((listener) => listener());
+  });
   return {
     child,
     exited,
@@ -55,7 +63,7 @@ export function spawnProject(args: string[], env: NodeJS.ProcessEnv): Spawned {
         const check = () => {
           const match = output.match(pattern);
           if (match) return done(() => resolve(match));
-          if (child.exitCode !== null || child.signalCode !== null) {
+          if (closed) {
             done(() => reject(new Error(`process exited before printing ${pattern}:\n${output}`)));
           }
         };

@@ -5,7 +5,6 @@
  * and one stopped within its first start does not break the next.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,17 +14,9 @@ import { freePort } from '../../src/infra/ports';
 import { resolveTemporalCli } from '../../src/infra/temporal-cli';
 import { startTemporalDevServer } from '../../src/infra/temporal-dev-server';
 import { eventually } from '../harness/http';
-import { isAlive } from '../harness/processes';
+import { isAlive, spawnScript } from '../harness/processes';
 
-function runFixture(name: string, ...args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const printed = (pattern: RegExp) => eventually(async () => output.match(pattern) ?? undefined, 30_000, `${name} to print ${pattern}`);
-  return { child, exited, printed, output: () => output };
-}
+const runFixture = (name: string, ...args: string[]) => spawnScript(path.join(__dirname, 'fixtures', name), args);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,29 +25,29 @@ describe('stopping on signals', function () {
 
   it('takes one Ctrl-C that arrives several times at once as one: the orderly stop runs to its end', async () => {
     const fixture = runFixture('slow-stop.ts', '3000');
-    await fixture.printed(/ready/);
+    await fixture.waitFor(/ready/);
     fixture.child.kill('SIGINT');
     await sleep(50);
     fixture.child.kill('SIGINT');
     fixture.child.kill('SIGTERM');
-    assert.equal(await fixture.exited, 0, fixture.output());
+    assert.equal((await fixture.exited).code, 0, fixture.output());
     assert.match(fixture.output(), /stopped/);
   });
 
   it('exits at once on a second Ctrl-C well after the first, without waiting for the stop', async () => {
     const fixture = runFixture('slow-stop.ts', '20000');
-    await fixture.printed(/ready/);
+    await fixture.waitFor(/ready/);
     fixture.child.kill('SIGINT');
     await sleep(REPEATED_SIGNAL_WINDOW_MS * 2);
     fixture.child.kill('SIGINT');
-    assert.equal(await fixture.exited, 130, fixture.output());
+    assert.equal((await fixture.exited).code, 130, fixture.output());
     assert.doesNotMatch(fixture.output(), /stopped/);
   });
 
   it('does not leave the Temporal dev server behind when the process exits without stopping it', async () => {
     const fixture = runFixture('exit-leaving-temporal.ts');
-    const [, pid] = await fixture.printed(/^(\d+)$/m);
-    assert.equal(await fixture.exited, 3, fixture.output());
+    const [, pid] = await fixture.waitFor(/^(\d+)$/m);
+    assert.equal((await fixture.exited).code, 3, fixture.output());
     await eventually(async () => (isAlive(Number(pid)) ? undefined : true), 15_000, 'the Temporal dev server to stop');
   });
 
