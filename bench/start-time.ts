@@ -26,10 +26,11 @@ interface Timing {
   stopMs: number;
 }
 
-/** Starts `script` under tsx, waits until `ready()` says so, then Ctrl-C; every process it started must be gone. */
-async function startAndStop(script: string, env: NodeJS.ProcessEnv, ready: (output: string) => Promise<boolean>): Promise<Timing> {
+/** Starts `tsx <command>`, waits until `ready()` says so, then Ctrl-C; every process it started must be gone. */
+async function startAndStop(command: string[], env: NodeJS.ProcessEnv, ready: (output: string) => Promise<boolean>): Promise<Timing> {
+  const script = command.join(' ');
   const started = performance.now();
-  const child = spawn(TSX, [script, ...(script.endsWith('main.ts') ? ['start'] : [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, command, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -68,9 +69,9 @@ async function main() {
   };
   const readyz = `http://127.0.0.1:${sandboxEnv.API_PORT}/readyz`;
   const sandboxReady = async () => (await fetch(readyz).catch(() => undefined))?.status === 200;
-  const sandbox = () => startAndStop(path.join(ROOT, 'src', 'main.ts'), sandboxEnv, sandboxReady);
+  const sandbox = () => startAndStop([path.join(ROOT, 'src', 'main.ts'), 'start'], sandboxEnv, sandboxReady);
   const infrastructure = () =>
-    startAndStop(path.join(ROOT, 'bench', 'baseline', 'infrastructure.ts'), baselineEnv, async (output) => output.includes('infrastructure ready'));
+    startAndStop([path.join(ROOT, 'bench', 'baseline', 'infrastructure.ts')], baselineEnv, async (output) => output.includes('infrastructure ready'));
 
   try {
     progress('first start on an empty data folder (both)');
